@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Inside the build root: make every part the tests and the demo need and
+# write their paths to $VGPU_CACHE/rig.env:
+#   QEMU source and build (Debian's, configured like Debian), qos-test,
+#   guest images for aarch64 and x86_64, our guest programs and the
+#   initramfs that carries them.
+#
+# Usage: scripts/prepare-rig.sh [ARCH...]   (default: aarch64 x86_64)
+
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+ARCHES=("$@")
+[ ${#ARCHES[@]} -gt 0 ] || ARCHES=(aarch64 x86_64)
+for a in "${ARCHES[@]}"; do
+    vgpu_check_arch "$a"
+done
+
+WORK="$VGPU_CACHE/work"
+mkdir -p "$WORK"
+
+QBUILD=$("$VGPU_SRC/scripts/setup-qemu-source.sh")
+QSRC=$(cd "$QBUILD/../.." && pwd)
+
+vgpu_log "building our qtest suite into qos-test"
+"$VGPU_SRC/scripts/sync-qemu-overlay.sh" "$QSRC"
+ninja -C "$QBUILD" -j"$(nproc)" tests/qtest/qos-test >"$WORK/ninja.log" 2>&1 ||
+    { tail -n 40 "$WORK/ninja.log"; vgpu_die "building qos-test failed"; }
+
+vgpu_log "building the guest programs"
+"$VGPU_SRC/tests/guest/build.sh" "$WORK/programs" "${ARCHES[@]}"
+
+{
+    echo "VGPU_QEMU_SOURCE=$QSRC"
+    echo "VGPU_QEMU_BUILD=$QBUILD"
+    echo "VGPU_QEMU_PYTHON=$QSRC/python"
+    echo "VGPU_QOS_TEST=$QBUILD/tests/qtest/qos-test"
+    echo "VGPU_STOCK_MODULES=$(dirname "$(ls /usr/lib/*/qemu/hw-display-virtio-gpu-gl.so | head -n1)")"
+} > "$WORK/rig.env.tmp"
+
+for a in "${ARCHES[@]}"; do
+    img=$("$VGPU_SRC/scripts/build-guest-image.sh" "$a")
+    vgpu_log "$a: packing the initramfs with our guest programs"
+    "$VGPU_SRC/scripts/make-initramfs.sh" "$img" "$WORK/programs/$a" \
+        "$WORK/initrd-$a.gz"
+    echo "VGPU_IMAGE_${a^^}=$img" >> "$WORK/rig.env.tmp"
+    echo "VGPU_INITRD_${a^^}=$WORK/initrd-$a.gz" >> "$WORK/rig.env.tmp"
+done
+mv "$WORK/rig.env.tmp" "$VGPU_CACHE/rig.env"
+vgpu_log "rig ready: $VGPU_CACHE/rig.env"

@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Fetch Debian's QEMU source for exactly the installed qemu-system-*
+# version, with Debian's patches applied, and configure it through
+# Debian's own rules (same --with-pkgversion, --enable-modules,
+# --enable-module-upgrades and feature flags), so that modules built from
+# it carry the installed binary's module stamp.  Then build the pieces
+# our tests need (libqos, qtest), not all of QEMU.
+#
+# Usage: scripts/setup-qemu-source.sh      (run through scripts/in-root.sh)
+# Prints the build directory on stdout.
+
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+# Bump when the recipe below changes what a cached tree contains.
+QEMU_RECIPE=r1
+
+installed_version() {
+    dpkg-query -W -f='${Version}' qemu-system-arm 2>/dev/null ||
+        vgpu_die "qemu-system-arm is not installed; run scripts/setup-root.sh"
+}
+
+fetch_source() {
+    local version=$1 dir=$2 tmp
+    tmp="$dir.tmp.$$"
+    rm -rf "$tmp"
+    mkdir -p "$tmp"
+    vgpu_log "fetching Debian's qemu $version source and applying its patches"
+    apt-get update -qq
+    (cd "$tmp" && apt-get source -qq "qemu=$version" >/dev/null 2>&1) ||
+        vgpu_die "apt-get source qemu=$version failed: the mirror has no" \
+            "deb-src entry or no longer carries this version"
+    mv "$tmp"/qemu-*/ "$tmp/src"
+    rm -f "$tmp"/*.tar.* "$tmp"/*.dsc
+    mv "$tmp" "$dir"
+}
+
+configure_like_debian() {
+    local src=$1
+    vgpu_log "configuring QEMU with Debian's rules (about 1 minute)"
+    (cd "$src" && make -s -f debian/rules configure-qemu >configure.log 2>&1) ||
+        { tail -n 30 "$src/configure.log"; vgpu_die "configure failed"; }
+}
+
+build_test_pieces() {
+    local build=$1
+    vgpu_log "building qtest and libqos (a few minutes on first run)"
+    ninja -C "$build" -j"$(nproc)" tests/qtest/libqos/libqos.a \
+        tests/qtest/qos-test >"$build/../ninja-tests.log" 2>&1 ||
+        { tail -n 30 "$build/../ninja-tests.log"; vgpu_die "build failed"; }
+}
+
+main() {
+    local version dir
+    version=$(installed_version)
+    dir="$VGPU_CACHE/qemu-${version//[:~]/_}-$QEMU_RECIPE"
+    if [ ! -f "$dir/.complete" ]; then
+        rm -rf "$dir"
+        fetch_source "$version" "$dir"
+        configure_like_debian "$dir/src"
+        touch "$dir/.complete"
+    else
+        vgpu_log "QEMU $version source is ready (cached)"
+    fi
+    if [ ! -f "$dir/.tests-built" ]; then
+        build_test_pieces "$dir/src/b/qemu"
+        touch "$dir/.tests-built"
+    fi
+    echo "$dir/src/b/qemu"
+}
+
+main "$@"

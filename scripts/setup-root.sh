@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Provide a Debian 13 (trixie) root with Debian's QEMU, virglrenderer,
+# Mesa (llvmpipe, lavapipe), QEMU's build dependencies, Xvfb and the
+# cross compilers, cached under $VGPU_CACHE/root-<key>.  Hosts that
+# already have everything skip it (scripts/in-root.sh then runs natively).
+#
+# Usage: scripts/setup-root.sh [--force]
+
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+VGPU_ROOT_PACKAGES=(
+    # the QEMU under test and its stock modules (our baseline)
+    qemu-system-arm qemu-system-x86 qemu-system-modules-opengl
+    qemu-system-gui qemu-system-modules-spice
+    # renderer and host GL/Vulkan without a GPU
+    virgl-server libvirglrenderer-dev libegl-mesa0 libgl1-mesa-dri
+    libgles2 libegl1 libgbm1 mesa-vulkan-drivers mesa-utils vulkan-tools
+    # windowed display backends, screenshots
+    xvfb x11-utils xauth
+    # building QEMU pieces, our modules and the guest programs
+    dpkg-dev build-essential meson ninja-build pkg-config python3
+    gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev
+    # guest images
+    e2fsprogs cpio xz-utils zstd kmod busybox-static mmdebstrap
+    # tests
+    valgrind
+)
+
+root_is_usable() {
+    [ -f "$VGPU_ROOT/.complete" ]
+}
+
+host_is_enough() {
+    # A trixie-or-newer host with everything installed runs natively.
+    command -v qemu-system-aarch64 >/dev/null &&
+        pkg-config --atleast-version=1.1.0 virglrenderer 2>/dev/null &&
+        command -v virgl_render_server >/dev/null 2>&1 ||
+        [ -x /usr/libexec/virgl_render_server ]
+}
+
+build_root() {
+    local mirror
+    mirror=$(vgpu_mirror)
+    tmp="$VGPU_ROOT.tmp.$$"
+    rm -rf "$tmp"
+    # Remove a half-made root on any failure so the cache stays usable.
+    trap 'rm -rf "$tmp"' EXIT
+    vgpu_log "creating the $VGPU_SUITE root in $VGPU_ROOT (about 5 minutes:" \
+        "download and unpack of ${#VGPU_ROOT_PACKAGES[@]} packages plus" \
+        "QEMU's build dependencies)"
+    mmdebstrap --variant=apt --mode=root \
+        --include="$(IFS=,; echo "${VGPU_ROOT_PACKAGES[*]}")" \
+        --aptopt='APT::Install-Recommends "false"' \
+        --customize-hook='chroot "$1" apt-get -y -q build-dep qemu' \
+        --customize-hook='chroot "$1" apt-get clean' \
+        "$VGPU_SUITE" "$tmp" \
+        "deb $mirror $VGPU_SUITE main" \
+        "deb-src $mirror $VGPU_SUITE main"
+    touch "$tmp/.complete"
+    mv "$tmp" "$VGPU_ROOT"
+    trap - EXIT
+}
+
+main() {
+    local force=no
+    case "${1:-}" in
+    --force) force=yes ;;
+    "") ;;
+    *) vgpu_die "unknown option '$1' (only --force is known)" ;;
+    esac
+
+    VGPU_ROOT="$VGPU_CACHE/root-$VGPU_ROOT_KEY"
+    if [ $force = no ] && host_is_enough && [ ! -d "$VGPU_ROOT" ]; then
+        vgpu_log "host has QEMU, virglrenderer >= 1.1 and its render server:" \
+            "no build root needed"
+        return 0
+    fi
+    mkdir -p "$VGPU_CACHE"
+    if [ $force = no ] && root_is_usable; then
+        vgpu_log "build root $VGPU_ROOT is ready (cached)"
+        return 0
+    fi
+    command -v mmdebstrap >/dev/null || {
+        vgpu_log "installing mmdebstrap on the host"
+        apt-get install -y -q mmdebstrap >/dev/null
+    }
+    rm -rf "$VGPU_ROOT"
+    build_root
+    vgpu_log "build root ready: $VGPU_ROOT"
+}
+
+main "$@"

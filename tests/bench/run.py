@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Micro-benchmark of virtio-gpu modules, side by side in one run.
+
+Boots the same aarch64 guest once per module directory and runs
+vgpu-bench (fence round trip, submissions per second, transfer
+bandwidth) in it.  With two or more modules the first is the reference
+and each other gets its ratio to it.  Never a timed test: the figures are
+recorded, not judged.
+
+Usage: run.py --module LABEL=DIR [--module LABEL=DIR ...] --output FILE
+              [--arch aarch64|x86_64] [--repeat N]
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', 'functional'))
+
+from vgpu.guest import Guest  # noqa: E402
+from vgpu.testcase import parse_bench  # noqa: E402
+
+
+def bench_once(arch, module_dir):
+    os.environ['VGPU_MODULE_DIR'] = module_dir
+    with Guest(arch) as g:
+        status, out = g.run('vgpu-bench', timeout=300)
+    if status != 0:
+        raise RuntimeError(f'vgpu-bench failed ({status}):\n{out}')
+    return parse_bench(out)
+
+
+def merge(runs):
+    """Median over repeated runs of every figure."""
+    merged = {}
+    for name in runs[0]:
+        merged[name] = {}
+        for key in runs[0][name]:
+            values = [r[name][key] for r in runs if key in r.get(name, {})]
+            merged[name][key] = statistics.median(values)
+    return merged
+
+
+def ratios(reference, other):
+    out = {}
+    for name, values in other.items():
+        ref = reference.get(name, {})
+        for key in ('median', 'value', 'p99'):
+            if key in values and ref.get(key):
+                out[f'{name}.{key}'] = values[key] / ref[key]
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--module', action='append', required=True)
+    parser.add_argument('--output', required=True)
+    parser.add_argument('--arch', default='aarch64',
+                        choices=['aarch64', 'x86_64'])
+    parser.add_argument('--repeat', type=int, default=1)
+    args = parser.parse_args()
+    modules = []
+    for m in args.module:
+        label, sep, path = m.partition('=')
+        if not sep or not os.path.isdir(path):
+            parser.error(f'--module {m!r}: want LABEL=DIR with an existing '
+                         f'directory')
+        modules.append((label, path))
+    result = {'arch': args.arch, 'modules': {}, 'ratios': {}}
+    for label, path in modules:
+        runs = [bench_once(args.arch, path) for _ in range(args.repeat)]
+        result['modules'][label] = {'dir': path, 'figures': merge(runs)}
+        for name, values in result['modules'][label]['figures'].items():
+            shown = ' '.join(f'{k}={v:g}' for k, v in values.items())
+            print(f'BENCH {label} {name} {shown}')
+    ref_label = modules[0][0]
+    for label, _ in modules[1:]:
+        result['ratios'][f'{label}/{ref_label}'] = ratios(
+            result['modules'][ref_label]['figures'],
+            result['modules'][label]['figures'])
+    with open(args.output, 'w', encoding='utf-8') as f:
+        json.dump(result, f, indent=2, sort_keys=True)
+    print(f'benchmark figures written to {args.output}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Vulkan in the guest through Venus (blob resources, host-visible
+memory), served by virglrenderer's render server on lavapipe."""
+
+import unittest
+
+from vgpu.testcase import VgpuTest, parse_probe
+
+VENUS_OPTS = 'blob=true,hostmem=512M,venus=true'
+
+
+class VenusChecks:
+
+    def test_probe_reports_venus(self):
+        with self.guest(device_opts=VENUS_OPTS) as g:
+            out = self.run_ok(g, 'vgpu-probe')
+        probe = parse_probe(out)
+        self.assertEqual(probe['params'].get('RESOURCE_BLOB'), '1', out)
+        self.assertEqual(probe['params'].get('HOST_VISIBLE'), '1', out)
+        self.assertIn('VENUS', probe['capsets'], out)
+
+    def test_vulkaninfo_lists_venus(self):
+        with self.guest(root='mesa', device_opts=VENUS_OPTS) as g:
+            out = self.run_ok(g, 'vulkaninfo --summary 2>&1', timeout=180)
+        self.save_artifact('vulkaninfo.txt', out)
+        self.assertIn('Virtio-GPU Venus', out, out)
+
+
+class Aarch64VenusTest(VenusChecks, VgpuTest):
+    arch = 'aarch64'
+
+
+class X86_64VenusTest(VenusChecks, VgpuTest):
+    arch = 'x86_64'
+
+
+if __name__ == '__main__':
+    unittest.main()

@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Where the functional tests find their parts.
+
+The test driver (tests/run-tests.sh) exports these; each test reads them
+here, so the same tests run against any module directory: Debian's stock
+modules (the baseline) or ours.
+"""
+
+import os
+import sys
+
+
+class MissingPart(Exception):
+    """A part of the rig is not there; the message says which and why."""
+
+
+def _get(name, default=None):
+    value = os.environ.get(name, default)
+    if value is None:
+        raise MissingPart(f'{name} is not set (run the tests through '
+                          f'tests/run-tests.sh)')
+    return value
+
+
+def qemu_python():
+    """Make QEMU's own python/qemu package (QEMUMachine, QMP) importable."""
+    path = _get('VGPU_QEMU_PYTHON')
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+
+def qemu_binary(arch):
+    return _get(f'VGPU_QEMU_{arch.upper()}', f'/usr/bin/qemu-system-{arch}')
+
+
+def module_dir():
+    return _get('VGPU_MODULE_DIR')
+
+
+def module_label():
+    """Short name of the module under test, for result files."""
+    return os.environ.get('VGPU_MODULE_LABEL', 'stock')
+
+
+def image_dir(arch):
+    return _get(f'VGPU_IMAGE_{arch.upper()}')
+
+
+def initrd(arch):
+    return _get(f'VGPU_INITRD_{arch.upper()}')
+
+
+def output_dir():
+    path = _get('VGPU_OUTPUT')
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def x_display():
+    """The Xvfb display windowed backends draw on, or None."""
+    return os.environ.get('DISPLAY')
+
+
+def gl_display():
+    """The -display option for a device that needs a GL display."""
+    return os.environ.get('VGPU_DISPLAY', 'sdl,gl=on')

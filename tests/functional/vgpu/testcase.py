@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Base class of the functional tests."""
+
+import glob
+import json
+import os
+import unittest
+
+from . import env
+from .guest import Guest
+
+
+class VgpuTest(unittest.TestCase):
+    """A test that boots guests; `arch` is set by each subclass."""
+
+    arch = 'aarch64'
+    timeout_scale = 1
+
+    def guest(self, **kwargs):
+        return Guest(self.arch, **kwargs)
+
+    def need_render_node(self, what):
+        if not glob.glob('/dev/dri/renderD*'):
+            raise unittest.SkipTest(f'{what} needs a DRM render node and '
+                                    f'this machine has none (no /dev/dri)')
+
+    def need_x(self, what):
+        if not env.x_display():
+            raise unittest.SkipTest(f'{what} needs an X server (DISPLAY '
+                                    f'is not set)')
+
+    def run_ok(self, g, command, timeout=120):
+        status, out = g.run(command, timeout)
+        self.assertEqual(status, 0, f'{command!r} failed ({status}):\n{out}')
+        return out
+
+    def save_artifact(self, name, data):
+        """Keep a result beside the test output (json for dicts)."""
+        path = os.path.join(env.output_dir(), f'{self.arch}-{name}')
+        with open(path, 'w', encoding='utf-8') as f:
+            if isinstance(data, (dict, list)):
+                json.dump(data, f, indent=2, sort_keys=True)
+            else:
+                f.write(data)
+        return path
+
+
+def parse_probe(text):
+    """Map the probe's `PROBE param NAME=VALUE` and `PROBE capset NAME ...`
+    lines to a dict: {'params': {...}, 'capsets': {...}}."""
+    params, capsets = {}, {}
+    for line in text.splitlines():
+        parts = line.strip().split()
+        if len(parts) < 3 or parts[0] != 'PROBE':
+            continue
+        if parts[1] == 'param' and '=' in parts[2]:
+            name, value = parts[2].split('=', 1)
+            params[name] = value
+        elif parts[1] == 'capset':
+            capsets[parts[2]] = dict(p.split('=', 1) for p in parts[3:]
+                                     if '=' in p)
+    return {'params': params, 'capsets': capsets}
+
+
+def parse_bench(text):
+    """Map `BENCH name key=value ...` lines to {name: {key: float}}."""
+    result = {}
+    for line in text.splitlines():
+        parts = line.strip().split()
+        if len(parts) < 3 or parts[0] != 'BENCH':
+            continue
+        values = {}
+        for p in parts[2:]:
+            key, _, value = p.partition('=')
+            try:
+                values[key] = float(value)
+            except ValueError:
+                continue
+        result[parts[1]] = values
+    return result

@@ -1,0 +1,802 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vgpu-tester: functional checks of a virtio-gpu device through the guest
+ * kernel's virtgpu DRM uapi.  Each step prints one of
+ *   TEST <step>: PASS
+ *   TEST <step>: FAIL <reason>
+ *   TEST <step>: SKIP <reason>
+ * possibly preceded by "INFO <step>: <text>" lines that record facts which
+ * are neither pass nor fail, and the run ends with the plain line
+ *   N passed, N failed, N skipped
+ * The exit status is 1 when any step failed.
+ *
+ * Steps build on each other (a mapping needs a resource, which needs an
+ * open device); a step whose prerequisite is missing is skipped, not
+ * failed, so that one fault is reported once.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "virtgpu.h"
+
+#define BUF_SIZE            (64 * 1024)     /* the 3D buffer resource */
+#define BLOB_SIZE           4096            /* one page */
+#define OOB_BUF_SIZE        4096            /* target of the bad boxes */
+#define NUM_RINGS           2
+#define HOST3D_BLOB_ID      1               /* any id unique in the context */
+#define DEFAULT_TIMEOUT_MS  5000            /* generous: TCG guests are slow */
+
+struct tester {
+    const char *dev;
+    int timeout_ms;
+    int fd;                     /* -1 unless the open step passed */
+    bool has_3d;
+    int context_init;           /* device parameters, 0 when unknown */
+    int resource_blob;
+    int host_visible;
+    bool ctx_rings;             /* context made by context_init with rings */
+    struct vgpu_bo buf;         /* the resource_create_3d buffer */
+    unsigned passed, failed, skipped;
+};
+
+/* ---- reporting ---- */
+
+static void report(const char *step, const char *verdict,
+                   const char *reason)
+{
+    vgpu_line("TEST", "%s: %s%s%s", step, verdict, reason ? " " : "",
+              reason ? reason : "");
+}
+
+static void pass(struct tester *t, const char *step)
+{
+    t->passed++;
+    report(step, "PASS", NULL);
+}
+
+static void __attribute__((format(printf, 3, 4)))
+fail(struct tester *t, const char *step, const char *fmt, ...)
+{
+    char reason[256];
+    va_list ap;
+
+    t->failed++;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+    va_end(ap);
+    report(step, "FAIL", reason);
+}
+
+static void __attribute__((format(printf, 3, 4)))
+skip(struct tester *t, const char *step, const char *fmt, ...)
+{
+    char reason[256];
+    va_list ap;
+
+    t->skipped++;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+    va_end(ap);
+    report(step, "SKIP", reason);
+}
+
+/* ---- mapped memory access that survives a bad mapping ---- */
+
+/*
+ * A device that hands out a mapping it cannot back makes the first access
+ * raise SIGBUS.  Catch that so the step fails with a reason instead of the
+ * whole run dying; outside guarded sections the default action applies.
+ */
+static sigjmp_buf fault_jmp;
+static volatile sig_atomic_t fault_armed;
+
+static void on_fault(int sig)
+{
+    if (fault_armed) {
+        fault_armed = 0;
+        siglongjmp(fault_jmp, sig);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void install_fault_handlers(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_fault;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, NULL);
+    sigaction(SIGSEGV, &sa, NULL);
+}
+
+enum mem_op { MEM_FILL, MEM_CLEAR, MEM_CHECK };
+
+static uint8_t pattern_byte(size_t i, uint8_t seed)
+{
+    /* Differs from one 256-byte block to the next: a shift shows up. */
+    return (uint8_t)((i * 131 + (i >> 8) * 7 + (i >> 16)) ^ seed);
+}
+
+/*
+ * Fill, clear or check p[0..n).  Returns 0, or the signal that hit the
+ * access; for MEM_CHECK, *bad is the first mismatching offset or n.
+ */
+static int mem_access(uint8_t *p, size_t n, enum mem_op op, uint8_t seed,
+                      size_t *bad)
+{
+    volatile size_t i = 0;
+    int sig;
+
+    sig = sigsetjmp(fault_jmp, 1);
+    if (sig) {
+        return sig;
+    }
+    fault_armed = 1;
+    for (i = 0; i < n; i++) {
+        if (op == MEM_FILL) {
+            p[i] = pattern_byte(i, seed);
+        } else if (op == MEM_CLEAR) {
+            p[i] = 0;
+        } else if (p[i] != pattern_byte(i, seed)) {
+            break;
+        }
+    }
+    fault_armed = 0;
+    if (bad) {
+        *bad = i;
+    }
+    return 0;
+}
+
+/* Fill then read back a mapping; returns false after reporting a FAIL. */
+static bool map_selftest(struct tester *t, const char *step,
+                         uint8_t *p, size_t n, uint8_t seed)
+{
+    size_t bad;
+    int sig = mem_access(p, n, MEM_FILL, seed, NULL);
+
+    if (!sig) {
+        sig = mem_access(p, n, MEM_CHECK, seed, &bad);
+    }
+    if (sig) {
+        fail(t, step, "signal %d (%s) touching the mapping", sig,
+             strsignal(sig));
+        return false;
+    }
+    if (bad != n) {
+        fail(t, step, "read back 0x%02x at offset %zu, wrote 0x%02x",
+             p[bad], bad, pattern_byte(bad, seed));
+        return false;
+    }
+    return true;
+}
+
+/* ---- prerequisites ---- */
+
+static bool need_fd(struct tester *t, const char *step)
+{
+    if (t->fd < 0) {
+        skip(t, step, "device not open");
+        return false;
+    }
+    return true;
+}
+
+static bool need_3d(struct tester *t, const char *step)
+{
+    if (!need_fd(t, step)) {
+        return false;
+    }
+    if (!t->has_3d) {
+        skip(t, step, "device has no 3D support");
+        return false;
+    }
+    return true;
+}
+
+static bool need_buf(struct tester *t, const char *step, bool mapped)
+{
+    if (!need_3d(t, step)) {
+        return false;
+    }
+    if (!t->buf.bo_handle) {
+        skip(t, step, "needs resource_create_3d");
+        return false;
+    }
+    if (mapped && !t->buf.map) {
+        skip(t, step, "needs map");
+        return false;
+    }
+    return true;
+}
+
+/* Submit a no-op with an out-fence and wait; 0 or -errno/-ETIMEDOUT. */
+static int submit_and_wait(int fd, int ring, int timeout_ms)
+{
+    uint32_t cmd[4];
+    size_t ndw = vgpu_virgl_noop(cmd, 4);
+    int fence = -1;
+    int ret;
+
+    ret = vgpu_execbuffer(fd, cmd, ndw, ring, &fence);
+    if (ret) {
+        return ret;
+    }
+    ret = vgpu_fence_wait(fence, timeout_ms);
+    close(fence);
+    return ret;
+}
+
+static const char *wait_error(int ret, int timeout_ms, char *buf, size_t len)
+{
+    if (ret == -ETIMEDOUT) {
+        snprintf(buf, len, "fence did not signal within %d ms", timeout_ms);
+    } else {
+        snprintf(buf, len, "%s", strerror(-ret));
+    }
+    return buf;
+}
+
+/* ---- steps ---- */
+
+static void step_open(struct tester *t)
+{
+    const char *step = "open";
+    char name[64];
+    int major, minor, patch;
+    int fd = vgpu_open(t->dev);
+    int ret;
+
+    if (fd < 0) {
+        fail(t, step, "%s: %s", t->dev, strerror(-fd));
+        return;
+    }
+    ret = vgpu_driver_version(fd, name, sizeof(name), &major, &minor, &patch);
+    if (ret) {
+        fail(t, step, "%s is not a DRM device: %s", t->dev, strerror(-ret));
+        close(fd);
+        return;
+    }
+    if (strcmp(name, "virtio_gpu") != 0) {
+        fail(t, step, "%s is driven by %s, not virtio_gpu", t->dev, name);
+        close(fd);
+        return;
+    }
+    t->fd = fd;
+    pass(t, step);
+}
+
+static int param_or_zero(int fd, uint64_t param)
+{
+    int value = 0;
+
+    return vgpu_getparam(fd, param, &value) ? 0 : value;
+}
+
+static void step_getparam_3d(struct tester *t)
+{
+    const char *step = "getparam_3d";
+    int value = 0;
+    int ret;
+
+    if (!need_fd(t, step)) {
+        return;
+    }
+    ret = vgpu_getparam(t->fd, VIRTGPU_PARAM_3D_FEATURES, &value);
+    if (ret) {
+        fail(t, step, "GETPARAM 3D_FEATURES: %s", strerror(-ret));
+        return;
+    }
+    /* The parameters that decide later skips, recorded for the reader. */
+    t->context_init = param_or_zero(t->fd, VIRTGPU_PARAM_CONTEXT_INIT);
+    t->resource_blob = param_or_zero(t->fd, VIRTGPU_PARAM_RESOURCE_BLOB);
+    t->host_visible = param_or_zero(t->fd, VIRTGPU_PARAM_HOST_VISIBLE);
+    vgpu_line("INFO", "%s: 3D_FEATURES=%d CONTEXT_INIT=%d RESOURCE_BLOB=%d "
+              "HOST_VISIBLE=%d", step, value, t->context_init,
+              t->resource_blob, t->host_visible);
+    if (value != 1) {
+        fail(t, step, "3D_FEATURES=%d, device has no virgl 3D", value);
+        return;
+    }
+    t->has_3d = true;
+    pass(t, step);
+}
+
+static void step_context_init(struct tester *t)
+{
+    const char *step = "context_init";
+    int ret;
+
+    if (!need_3d(t, step)) {
+        return;
+    }
+    if (!t->context_init) {
+        skip(t, step, "CONTEXT_INIT=0, the first 3D ioctl creates the "
+             "context implicitly");
+        return;
+    }
+    /* Must come before any ioctl that creates the context implicitly. */
+    ret = vgpu_context_init(t->fd, VGPU_CAPSET_VIRGL2, NUM_RINGS);
+    if (ret) {
+        fail(t, step, "CONTEXT_INIT capset=VIRGL2 rings=%d: %s", NUM_RINGS,
+             strerror(-ret));
+        return;
+    }
+    t->ctx_rings = true;
+    pass(t, step);
+}
+
+static void step_resource_create_3d(struct tester *t)
+{
+    const char *step = "resource_create_3d";
+    int ret;
+
+    if (!need_3d(t, step)) {
+        return;
+    }
+    ret = vgpu_buffer_create(t->fd, BUF_SIZE, &t->buf);
+    if (ret) {
+        fail(t, step, "RESOURCE_CREATE buffer %d bytes: %s", BUF_SIZE,
+             strerror(-ret));
+        return;
+    }
+    if (!t->buf.res_handle) {
+        fail(t, step, "kernel returned resource id 0");
+        vgpu_bo_destroy(t->fd, &t->buf);
+        return;
+    }
+    pass(t, step);
+}
+
+static void step_map(struct tester *t)
+{
+    const char *step = "map";
+    int ret;
+
+    if (!need_buf(t, step, false)) {
+        return;
+    }
+    ret = vgpu_bo_map(t->fd, &t->buf);
+    if (ret) {
+        fail(t, step, "MAP + mmap: %s", strerror(-ret));
+        return;
+    }
+    pass(t, step);
+}
+
+/* Transfer the whole buffer one way and wait for the host to finish. */
+static int transfer_and_wait(struct tester *t, bool to_host)
+{
+    int ret = vgpu_transfer_buffer(t->fd, &t->buf, to_host, 0, BUF_SIZE);
+
+    return ret ? ret : vgpu_wait(t->fd, t->buf.bo_handle, false);
+}
+
+static void step_transfer_roundtrip(struct tester *t)
+{
+    const char *step = "transfer_roundtrip";
+    uint8_t *p = t->buf.map;
+    size_t bad;
+    int ret;
+
+    if (!need_buf(t, step, true)) {
+        return;
+    }
+    if (mem_access(p, BUF_SIZE, MEM_FILL, 0x5a, NULL)) {
+        fail(t, step, "fault writing the mapping");
+        return;
+    }
+    ret = transfer_and_wait(t, true);
+    if (ret) {
+        fail(t, step, "TRANSFER_TO_HOST + WAIT: %s", strerror(-ret));
+        return;
+    }
+    /* Forget the guest copy, so only the host can bring the data back. */
+    if (mem_access(p, BUF_SIZE, MEM_CLEAR, 0, NULL)) {
+        fail(t, step, "fault clearing the mapping");
+        return;
+    }
+    ret = transfer_and_wait(t, false);
+    if (ret) {
+        fail(t, step, "TRANSFER_FROM_HOST + WAIT: %s", strerror(-ret));
+        return;
+    }
+    if (mem_access(p, BUF_SIZE, MEM_CHECK, 0x5a, &bad)) {
+        fail(t, step, "fault reading the mapping");
+        return;
+    }
+    if (bad != BUF_SIZE) {
+        fail(t, step, "byte %zu came back 0x%02x, expected 0x%02x", bad,
+             p[bad], pattern_byte(bad, 0x5a));
+        return;
+    }
+    pass(t, step);
+}
+
+static void step_execbuffer_fence(struct tester *t)
+{
+    const char *step = "execbuffer_fence";
+    char why[96];
+    int ret;
+
+    if (!need_3d(t, step)) {
+        return;
+    }
+    ret = submit_and_wait(t->fd, -1, t->timeout_ms);
+    if (ret) {
+        fail(t, step, "%s", wait_error(ret, t->timeout_ms, why, sizeof(why)));
+        return;
+    }
+    pass(t, step);
+}
+
+/* Submit on a ring with an out-fence; the fence fd, or -errno. */
+static int submit_on_ring(int fd, int ring)
+{
+    uint32_t cmd[4];
+    size_t ndw = vgpu_virgl_noop(cmd, 4);
+    int fence = -1;
+    int ret = vgpu_execbuffer(fd, cmd, ndw, ring, &fence);
+
+    return ret ? ret : fence;
+}
+
+/* Append "ring N: outcome" to a comma-separated summary. */
+static void describe_ring(int ring, int ret, int timeout_ms,
+                          char *buf, size_t len)
+{
+    size_t used = strlen(buf);
+    char why[96];
+
+    snprintf(buf + used, len - used, "%sring %d: %s", used ? ", " : "",
+             ring, ret ? wait_error(ret, timeout_ms, why, sizeof(why))
+                       : "signalled");
+}
+
+static void step_execbuffer_rings(struct tester *t)
+{
+    const char *step = "execbuffer_rings";
+    char desc[256] = "";
+    int fence[NUM_RINGS];
+    bool ok = true;
+    int r, ret;
+
+    if (!need_3d(t, step)) {
+        return;
+    }
+    if (!t->ctx_rings) {
+        skip(t, step, "no context with rings (context_init did not run)");
+        return;
+    }
+    /* Queue on every ring first, so the rings really run side by side. */
+    for (r = 0; r < NUM_RINGS; r++) {
+        fence[r] = submit_on_ring(t->fd, r);
+    }
+    for (r = 0; r < NUM_RINGS; r++) {
+        ret = fence[r] < 0 ? fence[r] :
+              vgpu_fence_wait(fence[r], t->timeout_ms);
+        if (fence[r] >= 0) {
+            close(fence[r]);
+        }
+        describe_ring(r, ret, t->timeout_ms, desc, sizeof(desc));
+        ok = ok && ret == 0;
+    }
+    if (!ok) {
+        fail(t, step, "%s", desc);
+        return;
+    }
+    pass(t, step);
+}
+
+static void step_execbuffer_ring_oob(struct tester *t)
+{
+    const char *step = "execbuffer_ring_oob";
+    int fence;
+
+    if (!need_3d(t, step)) {
+        return;
+    }
+    if (!t->ctx_rings) {
+        skip(t, step, "no context with rings (context_init did not run)");
+        return;
+    }
+    fence = submit_on_ring(t->fd, NUM_RINGS);
+    if (fence >= 0) {
+        close(fence);
+        fail(t, step, "ring %d accepted with only %d rings", NUM_RINGS,
+             NUM_RINGS);
+        return;
+    }
+    if (fence != -EINVAL) {
+        fail(t, step, "ring %d: expected EINVAL, got %s", NUM_RINGS,
+             strerror(-fence));
+        return;
+    }
+    pass(t, step);
+}
+
+static void step_wait(struct tester *t)
+{
+    const char *step = "wait";
+    int ret;
+
+    if (!need_buf(t, step, false)) {
+        return;
+    }
+    /* Give the resource a pending host command to wait for. */
+    ret = vgpu_transfer_buffer(t->fd, &t->buf, true, 0, BUF_SIZE);
+    if (ret) {
+        fail(t, step, "TRANSFER_TO_HOST: %s", strerror(-ret));
+        return;
+    }
+    ret = vgpu_wait(t->fd, t->buf.bo_handle, false);
+    if (ret) {
+        fail(t, step, "blocking WAIT: %s", strerror(-ret));
+        return;
+    }
+    ret = vgpu_wait(t->fd, t->buf.bo_handle, true);
+    if (ret) {
+        fail(t, step, "NOWAIT after a blocking WAIT: %s", strerror(-ret));
+        return;
+    }
+    ret = vgpu_wait(t->fd, 0x7fffffff, true);
+    if (ret != -ENOENT) {
+        fail(t, step, "WAIT on an unknown handle gave %s, expected ENOENT",
+             ret ? strerror(-ret) : "success");
+        return;
+    }
+    pass(t, step);
+}
+
+static void step_resource_create_blob(struct tester *t)
+{
+    const char *step = "resource_create_blob";
+    struct drm_virtgpu_resource_create_blob rb = {
+        .blob_mem = VIRTGPU_BLOB_MEM_GUEST,
+        .blob_flags = VIRTGPU_BLOB_FLAG_USE_MAPPABLE,
+        .size = BLOB_SIZE,
+    };
+    struct vgpu_bo bo;
+    int ret;
+
+    if (!need_fd(t, step)) {
+        return;
+    }
+    if (!t->resource_blob) {
+        skip(t, step, "device has no blob support");
+        return;
+    }
+    /* A guest-memory blob: needs blob support, not host-visible memory. */
+    ret = vgpu_resource_create_blob(t->fd, &rb, &bo);
+    if (ret) {
+        fail(t, step, "RESOURCE_CREATE_BLOB guest mappable: %s",
+             strerror(-ret));
+        return;
+    }
+    ret = vgpu_bo_map(t->fd, &bo);
+    if (ret) {
+        fail(t, step, "MAP + mmap: %s", strerror(-ret));
+    } else if (map_selftest(t, step, bo.map, BLOB_SIZE, 0xa5)) {
+        pass(t, step);
+    }
+    vgpu_bo_destroy(t->fd, &bo);
+}
+
+/* The virgl command creating the host buffer that the HOST3D blob names. */
+static void host3d_buffer_cmd(uint32_t *cmd)
+{
+    cmd[0] = VGPU_VIRGL_CMD0(VGPU_VIRGL_CCMD_PIPE_RESOURCE_CREATE, 0,
+                             VGPU_VIRGL_PIPE_RES_CREATE_SIZE);
+    cmd[1] = VGPU_PIPE_BUFFER;                  /* target */
+    cmd[2] = VGPU_VIRGL_FORMAT_R8_UNORM;        /* format */
+    cmd[3] = VGPU_VIRGL_BIND_VERTEX_BUFFER;     /* bind */
+    cmd[4] = BLOB_SIZE;                         /* width in bytes */
+    cmd[5] = 1;                                 /* height */
+    cmd[6] = 1;                                 /* depth */
+    cmd[7] = 1;                                 /* array size */
+    cmd[8] = 0;                                 /* last level */
+    cmd[9] = 0;                                 /* samples */
+    /* Host storage the guest can map, as Mesa asks for persistent maps. */
+    cmd[10] = VGPU_VIRGL_RESOURCE_FLAG_MAP_PERSISTENT |
+              VGPU_VIRGL_RESOURCE_FLAG_MAP_COHERENT;
+    cmd[11] = HOST3D_BLOB_ID;
+}
+
+static void step_blob_host3d_map(struct tester *t)
+{
+    const char *step = "blob_host3d_map";
+    uint32_t cmd[VGPU_VIRGL_PIPE_RES_CREATE_SIZE + 1];
+    struct drm_virtgpu_resource_create_blob rb = {
+        .blob_mem = VIRTGPU_BLOB_MEM_HOST3D,
+        .blob_flags = VIRTGPU_BLOB_FLAG_USE_MAPPABLE,
+        .size = BLOB_SIZE,
+        .cmd_size = sizeof(cmd),
+        .cmd = (uintptr_t)cmd,
+        .blob_id = HOST3D_BLOB_ID,
+    };
+    struct vgpu_bo bo;
+    int ret;
+
+    if (!need_3d(t, step)) {
+        return;
+    }
+    if (!t->resource_blob || !t->host_visible) {
+        skip(t, step, "needs RESOURCE_BLOB and HOST_VISIBLE "
+             "(blob=on,hostmem=...)");
+        return;
+    }
+    /*
+     * The context is virgl (VIRGL2 or the implicit default), so the blob
+     * id names a host buffer created by a virgl command run just before.
+     */
+    host3d_buffer_cmd(cmd);
+    ret = vgpu_resource_create_blob(t->fd, &rb, &bo);
+    if (ret) {
+        fail(t, step, "RESOURCE_CREATE_BLOB host3d: %s", strerror(-ret));
+        return;
+    }
+    ret = vgpu_bo_map(t->fd, &bo);
+    if (ret) {
+        fail(t, step, "MAP + mmap of host memory: %s", strerror(-ret));
+    } else if (map_selftest(t, step, bo.map, BLOB_SIZE, 0x3c)) {
+        pass(t, step);
+    }
+    vgpu_bo_destroy(t->fd, &bo);
+}
+
+/* One out-of-range transfer on fd; fills *what with what happened. */
+static int oob_transfer(int fd, struct vgpu_bo *bo, bool to_host,
+                        char *what, size_t len)
+{
+    const char *dir = to_host ? "TRANSFER_TO_HOST" : "TRANSFER_FROM_HOST";
+    int ret;
+
+    /* A box that starts where the buffer ends. */
+    ret = vgpu_transfer_buffer(fd, bo, to_host, OOB_BUF_SIZE, OOB_BUF_SIZE);
+    if (ret) {
+        snprintf(what, len, "%s rejected by the kernel: %s", dir,
+                 strerror(-ret));
+        return 0;
+    }
+    ret = vgpu_wait(fd, bo->bo_handle, false);
+    if (ret) {
+        snprintf(what, len, "%s accepted, WAIT failed: %s", dir,
+                 strerror(-ret));
+        return ret;
+    }
+    snprintf(what, len, "%s accepted by the kernel, host fence completed "
+             "(any host error is only in the host log)", dir);
+    return 0;
+}
+
+static void step_transfer_oob(struct tester *t)
+{
+    const char *step = "transfer_oob";
+    char what[160], why[96];
+    struct vgpu_bo bo;
+    int fd, ret, dir;
+
+    if (!need_3d(t, step)) {
+        return;
+    }
+    /*
+     * Use a second open file, hence a second host context: a renderer may
+     * put a context into an error state after a bad request, and that must
+     * not spoil the other steps.
+     */
+    fd = vgpu_open(t->dev);
+    if (fd < 0) {
+        fail(t, step, "second open: %s", strerror(-fd));
+        return;
+    }
+    ret = vgpu_buffer_create(fd, OOB_BUF_SIZE, &bo);
+    if (ret) {
+        fail(t, step, "RESOURCE_CREATE: %s", strerror(-ret));
+        close(fd);
+        return;
+    }
+    for (dir = 0; dir < 2 && ret == 0; dir++) {
+        ret = oob_transfer(fd, &bo, dir == 0, what, sizeof(what));
+        vgpu_line("INFO", "%s: %s", step, what);
+    }
+    if (ret) {
+        fail(t, step, "%s", what);
+    } else {
+        /* Whatever the verdict on the box, the device must still work. */
+        ret = submit_and_wait(fd, -1, t->timeout_ms);
+        if (ret) {
+            fail(t, step, "context unusable afterwards: %s",
+                 wait_error(ret, t->timeout_ms, why, sizeof(why)));
+        } else {
+            pass(t, step);
+        }
+    }
+    vgpu_bo_destroy(fd, &bo);
+    close(fd);
+}
+
+static void usage(const char *prog)
+{
+    fprintf(stderr, "usage: %s [-d DEVICE] [-t TIMEOUT_MS]\n"
+            "  -d DEVICE      DRM device node (default %s)\n"
+            "  -t TIMEOUT_MS  fence timeout (default %d)\n",
+            prog, VGPU_DEFAULT_DEVICE, DEFAULT_TIMEOUT_MS);
+}
+
+static bool parse_args(int argc, char **argv, struct tester *t, int *status)
+{
+    int opt;
+
+    while ((opt = getopt(argc, argv, "d:t:h")) != -1) {
+        switch (opt) {
+        case 'd':
+            t->dev = optarg;
+            break;
+        case 't':
+            t->timeout_ms = atoi(optarg);
+            if (t->timeout_ms <= 0) {
+                fprintf(stderr, "%s: bad timeout '%s'\n", argv[0], optarg);
+                *status = 2;
+                return false;
+            }
+            break;
+        case 'h':
+            usage(argv[0]);
+            *status = 0;
+            return false;
+        default:
+            usage(argv[0]);
+            *status = 2;
+            return false;
+        }
+    }
+    return true;
+}
+
+int main(int argc, char **argv)
+{
+    struct tester t = {
+        .dev = VGPU_DEFAULT_DEVICE,
+        .timeout_ms = DEFAULT_TIMEOUT_MS,
+        .fd = -1,
+    };
+    int status;
+
+    if (!parse_args(argc, argv, &t, &status)) {
+        return status;
+    }
+    install_fault_handlers();
+
+    step_open(&t);
+    step_getparam_3d(&t);
+    step_context_init(&t);
+    step_resource_create_3d(&t);
+    step_map(&t);
+    step_transfer_roundtrip(&t);
+    step_execbuffer_fence(&t);
+    step_execbuffer_rings(&t);
+    step_execbuffer_ring_oob(&t);
+    step_wait(&t);
+    step_resource_create_blob(&t);
+    step_blob_host3d_map(&t);
+    step_transfer_oob(&t);
+
+    if (t.fd >= 0) {
+        vgpu_bo_destroy(t.fd, &t.buf);
+        close(t.fd);
+    }
+    printf("%u passed, %u failed, %u skipped\n",
+           t.passed, t.failed, t.skipped);
+    fflush(stdout);
+    return t.failed ? 1 : 0;
+}

@@ -1,0 +1,180 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Run every virtio-gpu-gl qos-test case that QEMU_BINARY offers, each in
+# a qos-test process (and so a QEMU) of its own under a time limit, so a
+# crash, abort or hang in one case cannot hide the others.  Prints one
+# "QTEST <path>: PASS|FAIL <reason>" line per case, writes the same as TSV
+# (path, PASS|FAIL, reason) to RESULT_FILE and ends with "N passed, N
+# failed".  Exits 0 whenever the suite ran, whatever the cases did (the
+# caller compares against a baseline), and 2 when it could not run.
+#
+# MODULE_DIR is passed as QEMU_MODULE_DIR, so it picks the device module
+# under test (QEMU falls back to its own module directory for the rest).
+# Distribution builds may leave out the qtest accelerator module; it is
+# then taken from the QEMU build tree that holds QOS_TEST_BINARY.  The
+# caller provides the X server (DISPLAY) for displays that need one.
+#
+# Usage: run-suite.sh QOS_TEST_BINARY QEMU_BINARY MODULE_DIR RESULT_FILE
+#                     [DISPLAY_SPEC]        (default DISPLAY_SPEC: sdl,gl=on)
+# Environment: VGPU_QTEST_LOG_DIR, if set, keeps each case's full output.
+
+set -uo pipefail
+
+PER_TEST_TIMEOUT=60
+
+die() {
+    echo "run-suite.sh: error: $*" >&2
+    exit 2
+}
+
+[ $# -ge 4 ] && [ $# -le 5 ] || die "usage: run-suite.sh QOS_TEST_BINARY" \
+    "QEMU_BINARY MODULE_DIR RESULT_FILE [DISPLAY_SPEC]"
+
+QOS_TEST=$1
+QEMU=$2
+MODULE_DIR=$3
+RESULT_FILE=$4
+DISPLAY_SPEC=${5:-sdl,gl=on}
+
+TMP_DIR=$(mktemp -d) || die "cannot create a temporary directory"
+trap 'rm -rf "$TMP_DIR"' EXIT
+
+check_inputs() {
+    [ -x "$QOS_TEST" ] || die "qos-test binary '$QOS_TEST' is missing or" \
+        "not executable; build it with 'ninja -C BUILD tests/qtest/qos-test'"
+    [ -x "$QEMU" ] || die "QEMU binary '$QEMU' is missing or not executable"
+    [ -d "$MODULE_DIR" ] || die "module directory '$MODULE_DIR' does not exist"
+    : >"$RESULT_FILE" || die "cannot write the result file '$RESULT_FILE'"
+    case $DISPLAY_SPEC in
+    *[[:space:]]*)
+        die "display spec '$DISPLAY_SPEC' must not contain spaces" ;;
+    sdl*|gtk*)
+        [ -n "${DISPLAY:-}" ] || die "display '$DISPLAY_SPEC' needs an X" \
+            "server: start one (e.g. Xvfb :99) and export DISPLAY" ;;
+    esac
+    if [ -n "${VGPU_QTEST_LOG_DIR:-}" ]; then
+        mkdir -p "$VGPU_QTEST_LOG_DIR" ||
+            die "cannot create VGPU_QTEST_LOG_DIR '$VGPU_QTEST_LOG_DIR'"
+    fi
+}
+
+# Does QEMU start with the qtest accelerator using modules from $1?
+qtest_accel_works() {
+    echo quit | QEMU_MODULE_DIR=$1 timeout 30 "$QEMU" -machine none \
+        -accel qtest -display none -nodefaults -monitor stdio \
+        >/dev/null 2>&1
+}
+
+# Print the module directory to run with: MODULE_DIR itself, or a copy of
+# it (as symlinks) plus the build tree's qtest accelerator module.
+pick_module_dir() {
+    local arch build accel overlay f
+
+    if qtest_accel_works "$MODULE_DIR"; then
+        echo "$MODULE_DIR"
+        return
+    fi
+    arch=$(basename "$QEMU")
+    arch=${arch#qemu-system-}
+    build=$(cd "$(dirname "$QOS_TEST")/../.." && pwd)
+    accel=$build/accel-qtest-$arch.so
+    [ -f "$accel" ] || die "'$QEMU' has no qtest accelerator with modules" \
+        "from '$MODULE_DIR', and '$accel' does not exist; build it with" \
+        "'ninja -C $build accel-qtest-$arch.so'"
+
+    overlay=$TMP_DIR/modules
+    mkdir -p "$overlay"
+    for f in "$MODULE_DIR"/*.so; do
+        [ -e "$f" ] && ln -s "$(realpath "$f")" "$overlay/"
+    done
+    ln -sf "$accel" "$overlay/"
+    qtest_accel_works "$overlay" || die "'$QEMU' does not accept '$accel'" \
+        "(built from a different QEMU version or configuration?)"
+    echo "$overlay"
+}
+
+# The virtio-gpu-gl case paths qos-test offers with this QEMU and modules
+list_paths() {
+    local listing=$TMP_DIR/listing
+
+    "$QOS_TEST" -l >"$listing" 2>&1 ||
+        die "'$QOS_TEST -l' failed:$(echo; tail -n 5 "$listing")"
+    sed -n 's|^\(# \)\{0,1\}\(/.*/virtio-gpu-gl-tests/.*\)$|\2|p' "$listing"
+}
+
+# One line saying why a case failed, from its output and exit status
+failure_reason() {
+    local log=$1 rc=$2 line
+
+    line=$(grep -m1 '^ERROR:' "$log")
+    if [ -n "$line" ]; then
+        # ERROR:../tests/qtest/x.c:123:func: msg -> x.c:123:func: msg
+        line=${line#ERROR:}
+        line=$(echo "$line" | sed 's|^[^:]*/||')
+    else
+        line=$(grep -m1 -E '^qemu-system-[^:]*: ' "$log")
+    fi
+    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+        line="timed out after ${PER_TEST_TIMEOUT}s${line:+; $line}"
+    elif [ -z "$line" ]; then
+        if [ "$rc" -gt 128 ]; then
+            line="killed by signal $((rc - 128))"
+        else
+            line="exit status $rc"
+        fi
+        line="$line: $(grep -v '^#' "$log" | grep . | tail -n 1)"
+    fi
+    echo "$line" | tr '\t' ' ' | cut -c1-300
+}
+
+# Run one case; prints its verdict and appends it to RESULT_FILE
+run_one() {
+    local path=$1 log=$TMP_DIR/case.log rc reason
+
+    # The group's stderr hides bash's "Aborted" notice for crashed cases
+    { timeout --kill-after=5 "$PER_TEST_TIMEOUT" "$QOS_TEST" -p "$path" \
+        >"$log" 2>&1 </dev/null; } 2>/dev/null
+    rc=$?
+    if [ -n "${VGPU_QTEST_LOG_DIR:-}" ]; then
+        cp "$log" "$VGPU_QTEST_LOG_DIR/$(echo "${path#/}" | tr / _).log"
+    fi
+
+    if [ "$rc" -eq 0 ] && grep -q "^ok [0-9]* $path\$" "$log"; then
+        echo "QTEST $path: PASS"
+        printf '%s\tPASS\t\n' "$path" >>"$RESULT_FILE"
+        return 0
+    fi
+    [ "$rc" -eq 0 ] && reason="case did not run (no 'ok' line)" ||
+        reason=$(failure_reason "$log" "$rc")
+    echo "QTEST $path: FAIL $reason"
+    printf '%s\tFAIL\t%s\n' "$path" "$reason" >>"$RESULT_FILE"
+    return 1
+}
+
+main() {
+    local modules paths path passed=0 failed=0
+
+    check_inputs
+    modules=$(pick_module_dir) || exit 2
+    export QTEST_QEMU_BINARY=$QEMU
+    export QEMU_MODULE_DIR=$modules
+    export VGPU_QTEST_DISPLAY=$DISPLAY_SPEC
+
+    paths=$(list_paths) || exit 2
+    [ -n "$paths" ] || die "qos-test offers no virtio-gpu-gl case with" \
+        "'$QEMU' and modules from '$MODULE_DIR': neither" \
+        "virtio-gpu-gl-device nor virtio-gpu-gl-pci is available"
+
+    for path in $paths; do
+        if run_one "$path"; then
+            passed=$((passed + 1))
+        else
+            failed=$((failed + 1))
+        fi
+    done
+    echo "$passed passed, $failed failed"
+    exit 0
+}
+
+main

@@ -1,0 +1,114 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Run the whole rig against one module directory, inside the build root
+# (after scripts/prepare-rig.sh): the qtest suite on aarch64 and x86_64,
+# the functional tests that boot real guests, and the micro-benchmark.
+# Each outcome is compared with the recorded baseline of that module.
+#
+# Usage: tests/run-tests.sh [--module LABEL=DIR|stock] [--output DIR]
+#                           [--only qtest|functional|bench]
+#                           [--update-baseline]
+
+set -euo pipefail
+. "$(dirname "$0")/../scripts/common.sh"
+
+[ -f "$VGPU_CACHE/rig.env" ] || vgpu_die "no rig in $VGPU_CACHE; run" \
+    "scripts/prepare-rig.sh first"
+set -a
+. "$VGPU_CACHE/rig.env"
+set +a
+
+LABEL=stock
+MODULES=$VGPU_STOCK_MODULES
+OUTPUT=
+ONLY=
+UPDATE=no
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --module)
+        [ $# -ge 2 ] || vgpu_die "--module needs LABEL=DIR or 'stock'"
+        if [ "$2" != stock ]; then
+            LABEL=${2%%=*}
+            MODULES=${2#*=}
+            vgpu_need_dir "module directory (--module)" "$MODULES"
+        fi
+        shift 2 ;;
+    --output) OUTPUT=$2; shift 2 ;;
+    --only)
+        case "$2" in
+        qtest|functional|bench) ONLY=$2 ;;
+        *) vgpu_die "--only takes qtest, functional or bench, not '$2'" ;;
+        esac
+        shift 2 ;;
+    --update-baseline) UPDATE=yes; shift ;;
+    *) vgpu_die "unknown option '$1'" ;;
+    esac
+done
+OUTPUT=${OUTPUT:-$VGPU_CACHE/results/$LABEL-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$OUTPUT"
+BASELINE="$VGPU_SRC/tests/bench/baseline"
+
+# Windowed GL displays (the stock device needs one) draw on Xvfb.
+start_xvfb() {
+    local n
+    for n in $(seq 90 99); do
+        [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || break
+    done
+    Xvfb ":$n" -screen 0 1920x1080x24 -nolisten tcp >"$OUTPUT/xvfb.log" 2>&1 &
+    XVFB_PID=$!
+    export DISPLAY=":$n"
+    for _ in $(seq 50); do
+        [ -e "/tmp/.X11-unix/X$n" ] && return 0
+        sleep 0.1
+    done
+    vgpu_die "Xvfb did not start on :$n (see $OUTPUT/xvfb.log)"
+}
+XVFB_PID=
+trap '[ -z "$XVFB_PID" ] || kill "$XVFB_PID" 2>/dev/null || true' EXIT
+start_xvfb
+
+export VGPU_MODULE_DIR=$MODULES VGPU_MODULE_LABEL=$LABEL VGPU_OUTPUT=$OUTPUT
+vgpu_log "testing module directory $MODULES ($LABEL); results in $OUTPUT"
+
+run_qtests() {
+    local arch
+    for arch in aarch64 x86_64; do
+        vgpu_log "qtest suite on $arch"
+        bash "$VGPU_SRC/tests/qtest/run-suite.sh" "$VGPU_QOS_TEST" \
+            "/usr/bin/qemu-system-$arch" "$MODULES" "$OUTPUT/qtest-$arch.tsv"
+        sed "s/^/qtest\t/" "$OUTPUT/qtest-$arch.tsv" >> "$OUTPUT/outcomes.tsv"
+    done
+}
+
+run_functional() {
+    vgpu_log "functional tests (boot aarch64 and x86_64 guests under TCG)"
+    python3 "$VGPU_SRC/tests/functional/run.py" "$OUTPUT/functional.tsv"
+    sed "s/^/functional\t/" "$OUTPUT/functional.tsv" >> "$OUTPUT/outcomes.tsv"
+}
+
+run_bench() {
+    vgpu_log "micro-benchmark in an aarch64 guest"
+    python3 "$VGPU_SRC/tests/bench/run.py" --module "$LABEL=$MODULES" \
+        --output "$OUTPUT/bench.json"
+}
+
+: > "$OUTPUT/outcomes.tsv"
+case "$ONLY" in
+qtest) run_qtests ;;
+functional) run_functional ;;
+bench) run_bench ;;
+*) run_qtests; run_functional; run_bench ;;
+esac
+
+if [ $UPDATE = yes ]; then
+    mkdir -p "$BASELINE"
+    python3 "$VGPU_SRC/tests/baseline.py" update "$BASELINE/$LABEL.tsv" \
+        "$OUTPUT/outcomes.tsv" ${ONLY:+--only "$ONLY"}
+    [ ! -f "$OUTPUT/bench.json" ] || cp "$OUTPUT/bench.json" \
+        "$BASELINE/$LABEL-bench.json"
+    vgpu_log "baseline updated in $BASELINE"
+else
+    python3 "$VGPU_SRC/tests/baseline.py" check "$BASELINE/$LABEL.tsv" \
+        "$OUTPUT/outcomes.tsv" ${ONLY:+--only "$ONLY"}
+fi

@@ -103,7 +103,7 @@ make_ext4() {
 }
 
 main() {
-    local dir tmp
+    local dir
     dir="$VGPU_CACHE/guest-$ARCH-$(image_key)"
     if [ -f "$dir/.complete" ]; then
         vgpu_log "$ARCH: guest image $dir is ready (cached)"
@@ -111,6 +111,8 @@ main() {
         return 0
     fi
     mkdir -p "$VGPU_CACHE"
+    # Global, so the exit trap still sees it: a failed or interrupted run
+    # leaves nothing behind.
     tmp="$dir.tmp.$$"
     rm -rf "$tmp"
     trap 'rm -rf "$tmp"' EXIT

@@ -7,10 +7,22 @@
 VGPU_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Everything slow to make lives here, outside the clone, keyed by version.
-VGPU_CACHE=${VGPU_CACHE:-/var/cache/virtio-gpu-dev}
+# A cache directory the user names must exist; the default one is made.
+if [ -n "${VGPU_CACHE:-}" ]; then
+    [ -d "$VGPU_CACHE" ] || {
+        printf "error: VGPU_CACHE '%s' is not a directory; create it or " \
+            "$VGPU_CACHE" >&2
+        printf 'unset VGPU_CACHE to use /var/cache/virtio-gpu-dev\n' >&2
+        exit 1
+    }
+    VGPU_CACHE=$(cd "$VGPU_CACHE" && pwd)
+else
+    VGPU_CACHE=/var/cache/virtio-gpu-dev
+fi
+export VGPU_CACHE
 
 # Bump a key when the recipe of the thing it names changes.
-VGPU_ROOT_KEY=trixie-r1
+VGPU_ROOT_KEY=trixie-r2
 VGPU_SUITE=trixie
 
 vgpu_log() {
@@ -31,9 +43,13 @@ vgpu_need_dir() {
 }
 
 # The Debian mirror the host already uses (first deb822 or one-line entry
-# whose path ends in /debian); scripts never name a host themselves.
+# whose path ends in /debian), or VGPU_MIRROR; scripts never name a host.
 vgpu_mirror() {
     local uri
+    if [ -n "${VGPU_MIRROR:-}" ]; then
+        echo "$VGPU_MIRROR"
+        return 0
+    fi
     uri=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list \
               /etc/apt/sources.list.d/*.sources \
               /etc/apt/sources.list.d/*.list 2>/dev/null |
@@ -56,4 +72,12 @@ vgpu_deb_arch() {
     aarch64) echo arm64 ;;
     x86_64) echo amd64 ;;
     esac
+}
+
+# A host with Debian's QEMU 10, virglrenderer 1.1+ and its render server
+# needs no build root: everything runs natively.
+vgpu_host_is_enough() {
+    command -v qemu-system-aarch64 >/dev/null &&
+        pkg-config --atleast-version=1.1.0 virglrenderer 2>/dev/null &&
+        [ -x /usr/libexec/virgl_render_server ]
 }

@@ -11,6 +11,7 @@ Usage: demo-guest.py OUTPUT_DIR
 import os
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..', 'tests', 'functional'))
@@ -25,8 +26,7 @@ def x_screenshot(path_png):
     """The Xvfb screen, where the SDL window shows the scanout."""
     xwd = path_png[:-4] + '.xwd'
     subprocess.run(['xwd', '-root', '-silent', '-out', xwd], check=True)
-    read_xwd(xwd).save_png(path_png)
-    return path_png
+    return read_xwd(xwd)
 
 
 def main():
@@ -40,16 +40,26 @@ def main():
         print('== what the guest sees (vgpu-probe):')
         print(probe.strip())
         caps = parse_probe(probe)
-        print('== running kmscube for 120 frames on the scanout', flush=True)
-        kstatus, kms = g.run('kmscube -c 120 2>&1 | tail -n 3', timeout=300)
+        print('== running kmscube on the scanout', flush=True)
+        # Screenshot while it draws: when it exits, the text console
+        # takes the scanout back.
+        g.run('kmscube -c 600 > /tmp/kmscube.log 2>&1 &')
+        time.sleep(6)
         shot = os.path.join(out, 'demo-screendump.png')
         try:
-            g.screendump('demo').save_png(shot)
+            pic = g.screendump('demo')
             how = 'QMP screendump'
         except Exception as e:  # pylint: disable=broad-except
             print(f'   QMP screendump failed: {e}')
-            shot = x_screenshot(os.path.join(out, 'demo-xvfb.png'))
-            how = 'X screenshot of the SDL window'
+            shot = os.path.join(out, 'demo-xvfb.png')
+            pic = x_screenshot(shot)
+            how = 'X screenshot of the Xvfb screen'
+        pic.save_png(shot)
+        colours = len(pic.colours())
+        if colours < 4:
+            how += (f'; only {colours} colour(s): the picture did not '
+                    f'reach this path')
+        kstatus, kms = g.run('wait; tail -n 3 /tmp/kmscube.log', timeout=300)
     print('== report')
     print(f'   device     : virtio-gpu-gl-pci on -M virt (aarch64, TCG)')
     print(f'   probe      : {"ok" if status == 0 else "failed"}, 3D='

@@ -16,8 +16,12 @@ set -euo pipefail
 
 VGPU_ROOT="$VGPU_CACHE/root-$VGPU_ROOT_KEY"
 
-if [ -n "${VGPU_IN_ROOT:-}" ] || [ ! -d "$VGPU_ROOT" ]; then
-    # Already inside, or the host is the root (setup-root.sh decided).
+if [ -n "${VGPU_IN_ROOT:-}" ]; then
+    exec "$@"
+fi
+if [ ! -d "$VGPU_ROOT" ]; then
+    vgpu_host_is_enough || vgpu_die "no build root at $VGPU_ROOT and the" \
+        "host lacks QEMU 10 or virglrenderer 1.1; run scripts/setup-root.sh"
     exec "$@"
 fi
 [ -f "$VGPU_ROOT/.complete" ] || vgpu_die "build root $VGPU_ROOT is" \

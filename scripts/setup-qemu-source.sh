@@ -23,9 +23,11 @@ installed_version() {
 }
 
 fetch_source() {
-    local version=$1 dir=$2 tmp
+    local version=$1 dir=$2
+    # Global, so the exit trap sees it: a failed fetch leaves nothing.
     tmp="$dir.tmp.$$"
     rm -rf "$tmp"
+    trap 'rm -rf "$tmp"' EXIT
     mkdir -p "$tmp"
     vgpu_log "fetching Debian's qemu $version source and applying its patches"
     apt-get update -qq
@@ -35,6 +37,7 @@ fetch_source() {
     mv "$tmp"/qemu-*/ "$tmp/src"
     rm -f "$tmp"/*.tar.* "$tmp"/*.dsc
     mv "$tmp" "$dir"
+    trap - EXIT
 }
 
 configure_like_debian() {

@@ -19,7 +19,7 @@ VGPU_ROOT_PACKAGES=(
     virgl-server libvirglrenderer-dev libegl-mesa0 libgl1-mesa-dri
     libgles2 libegl1 libgbm1 mesa-vulkan-drivers mesa-utils vulkan-tools
     # windowed display backends, screenshots
-    xvfb x11-utils xauth
+    xvfb x11-utils x11-apps xauth
     # building QEMU pieces, our modules and the guest programs
     dpkg-dev build-essential meson ninja-build pkg-config python3
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev
@@ -31,14 +31,6 @@ VGPU_ROOT_PACKAGES=(
 
 root_is_usable() {
     [ -f "$VGPU_ROOT/.complete" ]
-}
-
-host_is_enough() {
-    # A trixie-or-newer host with everything installed runs natively.
-    command -v qemu-system-aarch64 >/dev/null &&
-        pkg-config --atleast-version=1.1.0 virglrenderer 2>/dev/null &&
-        command -v virgl_render_server >/dev/null 2>&1 ||
-        [ -x /usr/libexec/virgl_render_server ]
 }
 
 build_root() {
@@ -73,7 +65,7 @@ main() {
     esac
 
     VGPU_ROOT="$VGPU_CACHE/root-$VGPU_ROOT_KEY"
-    if [ $force = no ] && host_is_enough && [ ! -d "$VGPU_ROOT" ]; then
+    if [ $force = no ] && vgpu_host_is_enough && [ ! -d "$VGPU_ROOT" ]; then
         vgpu_log "host has QEMU, virglrenderer >= 1.1 and its render server:" \
             "no build root needed"
         return 0

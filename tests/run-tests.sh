@@ -7,7 +7,7 @@
 # Each outcome is compared with the recorded baseline of that module.
 #
 # Usage: tests/run-tests.sh [--module LABEL=DIR|stock] [--output DIR]
-#                           [--only qtest|functional|bench]
+#                           [--only scripts|qtest|functional|bench]
 #                           [--update-baseline]
 
 set -euo pipefail
@@ -37,8 +37,9 @@ while [ $# -gt 0 ]; do
     --output) OUTPUT=$2; shift 2 ;;
     --only)
         case "$2" in
-        qtest|functional|bench) ONLY=$2 ;;
-        *) vgpu_die "--only takes qtest, functional or bench, not '$2'" ;;
+        scripts|qtest|functional|bench) ONLY=$2 ;;
+        *) vgpu_die "--only takes scripts, qtest, functional or bench," \
+            "not '$2'" ;;
         esac
         shift 2 ;;
     --update-baseline) UPDATE=yes; shift ;;
@@ -81,6 +82,12 @@ run_qtests() {
     done
 }
 
+run_scripts() {
+    vgpu_log "bad arguments to our scripts"
+    bash "$VGPU_SRC/tests/scripts/run.sh" "$OUTPUT/scripts.tsv"
+    sed "s/^/scripts\t/" "$OUTPUT/scripts.tsv" >> "$OUTPUT/outcomes.tsv"
+}
+
 run_functional() {
     vgpu_log "functional tests (boot aarch64 and x86_64 guests under TCG)"
     python3 "$VGPU_SRC/tests/functional/run.py" "$OUTPUT/functional.tsv"
@@ -95,10 +102,11 @@ run_bench() {
 
 : > "$OUTPUT/outcomes.tsv"
 case "$ONLY" in
+scripts) run_scripts ;;
 qtest) run_qtests ;;
 functional) run_functional ;;
 bench) run_bench ;;
-*) run_qtests; run_functional; run_bench ;;
+*) run_scripts; run_qtests; run_functional; run_bench ;;
 esac
 
 if [ $UPDATE = yes ]; then

@@ -7,6 +7,7 @@ from tests/guest, Mesa's eglinfo and kmscube, and a QMP screendump
 checked by pixels.
 """
 
+import time
 import unittest
 
 from vgpu.testcase import VgpuTest, parse_probe
@@ -41,10 +42,14 @@ class GuestChecks:
 
     def test_kmscube_on_scanout(self):
         with self.guest(root='mesa') as g:
-            out = self.run_ok(g, 'kmscube -c 60 2>&1 | tail -n 5',
-                              timeout=240)
-            self.save_artifact('kmscube.txt', out)
+            # Look while it draws: on exit the text console comes back.
+            self.run_ok(g, 'kmscube -c 600 > /tmp/kmscube.log 2>&1 &')
+            time.sleep(6)
             pic = g.screendump('kmscube')
+            out = self.run_ok(g, 'wait; tail -n 3 /tmp/kmscube.log',
+                              timeout=300)
+            self.save_artifact('kmscube.txt', out)
+        self.assertIn('Rendered', out)
         pic.save_png(self.save_artifact('kmscube.png', ''))
         # kmscube leaves its last frame on the scanout: a coloured cube
         # on a plain background, so expect many distinct colours and a

@@ -128,9 +128,26 @@ failure_reason() {
     echo "$line" | tr '\t' ' ' | cut -c1-300
 }
 
-# Run one case; prints its verdict and appends it to RESULT_FILE
+PASSED=0
+FAILED=0
+
+# Print and store one verdict
+record() {
+    local path=$1 verdict=$2 reason=${3:-}
+
+    if [ "$verdict" = PASS ]; then
+        PASSED=$((PASSED + 1))
+        echo "QTEST $path: PASS"
+    else
+        FAILED=$((FAILED + 1))
+        echo "QTEST $path: FAIL $reason"
+    fi
+    printf '%s\t%s\t%s\n' "$path" "$verdict" "$reason" >>"$RESULT_FILE"
+}
+
+# Run one case and record it; sets LAST_REASON (empty when it passed)
 run_one() {
-    local path=$1 log=$TMP_DIR/case.log rc reason
+    local path=$1 log=$TMP_DIR/case.log rc
 
     # The group's stderr hides bash's "Aborted" notice for crashed cases
     { timeout --kill-after=5 "$PER_TEST_TIMEOUT" "$QOS_TEST" -p "$path" \
@@ -141,19 +158,42 @@ run_one() {
     fi
 
     if [ "$rc" -eq 0 ] && grep -q "^ok [0-9]* $path\$" "$log"; then
-        echo "QTEST $path: PASS"
-        printf '%s\tPASS\t\n' "$path" >>"$RESULT_FILE"
-        return 0
+        LAST_REASON=
+        record "$path" PASS
+    elif [ "$rc" -eq 0 ]; then
+        LAST_REASON="case did not run (no 'ok' line)"
+        record "$path" FAIL "$LAST_REASON"
+    else
+        LAST_REASON=$(failure_reason "$log" "$rc")
+        record "$path" FAIL "$LAST_REASON"
     fi
-    [ "$rc" -eq 0 ] && reason="case did not run (no 'ok' line)" ||
-        reason=$(failure_reason "$log" "$rc")
-    echo "QTEST $path: FAIL $reason"
-    printf '%s\tFAIL\t%s\n' "$path" "$reason" >>"$RESULT_FILE"
-    return 1
+}
+
+# Run the cases of one device variant (one ".../virtio-gpu-gl-tests"),
+# GET_DISPLAY_INFO first.  If the device never answers that, every other
+# case would only wait out its own timeout, so they are recorded as not
+# run instead: a dead device costs seconds, not many minutes.
+run_variant() {
+    local variant=$1 paths=$2 probe=$1/get-display-info dead= path
+
+    if echo "$paths" | grep -qxF "$probe"; then
+        run_one "$probe"
+        case $LAST_REASON in
+        *us_waited_for_response*|"timed out"*) dead=1 ;;
+        esac
+    fi
+    for path in $(echo "$paths" | grep -F "$variant/" | grep -vxF "$probe"); do
+        if [ -n "$dead" ]; then
+            record "$path" FAIL \
+                "not run: the device did not answer GET_DISPLAY_INFO"
+        else
+            run_one "$path"
+        fi
+    done
 }
 
 main() {
-    local modules paths path passed=0 failed=0
+    local modules paths variant
 
     check_inputs
     modules=$(pick_module_dir) || exit 2
@@ -166,14 +206,11 @@ main() {
         "'$QEMU' and modules from '$MODULE_DIR': neither" \
         "virtio-gpu-gl-device nor virtio-gpu-gl-pci is available"
 
-    for path in $paths; do
-        if run_one "$path"; then
-            passed=$((passed + 1))
-        else
-            failed=$((failed + 1))
-        fi
+    for variant in $(echo "$paths" | sed 's|\(/virtio-gpu-gl-tests\)/.*|\1|' |
+                     awk '!seen[$0]++'); do
+        run_variant "$variant" "$paths"
     done
-    echo "$passed passed, $failed failed"
+    echo "$PASSED passed, $FAILED failed"
     exit 0
 }
 

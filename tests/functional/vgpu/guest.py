@@ -145,7 +145,8 @@ class Guest:
         tag = f'VGPU-END-{self._marker}'
         sock = self.vm.console_socket
         # The marker is split so the echoed command line never matches it.
-        line = f'{command}; echo "VGPU-""END-{self._marker}:$?"\n'
+        sep = ' ' if command.rstrip().endswith('&') else '; '
+        line = f'{command}{sep}echo "VGPU-""END-{self._marker}:$?"\n'
         sock.sendall(line.encode())
         out = self.wait_for(tag + ':', timeout)
         status_text = self.wait_for('\n', 10).strip()

@@ -91,19 +91,21 @@ def read_xwd(path):
      _visual_class, red_mask, green_mask, blue_mask, _bits_rgb,
      _cmap_entries, ncolors, _ww, _wh, _wx, _wy,
      _border) = struct.unpack('>25I', data[:100])
-    if version != 7 or pixmap_format != 2 or bpp != 32:
+    if version != 7 or pixmap_format != 2 or bpp not in (24, 32):
         raise ValueError(f'{path}: unsupported xwd (format {pixmap_format},'
                          f' {bpp} bpp)')
     start = header_size + ncolors * 12
-    order = '<' if byte_order == 0 else '>'
+    order = 'little' if byte_order == 0 else 'big'
+    step = bpp // 8
     shifts = [(m & -m).bit_length() - 1
               for m in (red_mask, green_mask, blue_mask)]
     rgb = bytearray(width * height * 3)
     out = 0
     for y in range(height):
-        row = data[start + y * bytes_per_line:
-                   start + y * bytes_per_line + width * 4]
-        for (value,) in struct.iter_unpack(order + 'I', row):
+        row = start + y * bytes_per_line
+        for x in range(width):
+            value = int.from_bytes(data[row + x * step:row + (x + 1) * step],
+                                   order)
             rgb[out] = (value >> shifts[0]) & 0xff
             rgb[out + 1] = (value >> shifts[1]) & 0xff
             rgb[out + 2] = (value >> shifts[2]) & 0xff

@@ -215,6 +215,7 @@ static void virtio_gpu_gl_register_nodes(void)
 {
     const char *display = getenv("VGPU_QTEST_DISPLAY");
     g_autofree char *display_arg = NULL;
+    g_autofree char *pci_display_arg = NULL;
     QPCIAddress addr = {
         .devfn = QPCI_DEVFN(PCI_SLOT, PCI_FN),
     };
@@ -229,6 +230,14 @@ static void virtio_gpu_gl_register_nodes(void)
     qos_node_consumes("virtio-gpu-gl-device", "virtio-bus", &opts);
     qos_node_produces("virtio-gpu-gl-device", "virtio-gpu-gl");
 
+    /*
+     * pc adds a standard VGA, which becomes the first console; with it an
+     * SDL GL display fails to give virgl a context ("Unable to create
+     * OpenGL context >= 3.0") and the device never answers.  A virgl
+     * guest needs no other display adapter, so leave it out.
+     */
+    pci_display_arg = g_strdup_printf("%s -vga none", display_arg);
+    opts.after_cmd_line = pci_display_arg;
     opts.extra_device_opts = "addr=04.0";
     add_qpci_address(&opts, &addr);
     qos_node_create_driver("virtio-gpu-gl-pci", virtio_gpu_gl_pci_create);

@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Bad arguments to our scripts: each must fail with a clear message and
+# leave the cache usable (no half-made directory left behind).
+#
+# Usage: tests/scripts/run.sh RESULT_TSV
+# Prints "SCRIPTS <case>: PASS|FAIL <why>", writes the same as TSV, and
+# ends with "N passed, N failed".
+
+set -uo pipefail
+. "$(dirname "$0")/../../scripts/common.sh"
+
+RESULTS=${1:?usage: tests/scripts/run.sh RESULT_TSV}
+: > "$RESULTS"
+passed=0
+failed=0
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+record() {
+    local name=$1 outcome=$2 why=${3:-}
+    printf 'SCRIPTS %s: %s %s\n' "$name" "$outcome" "$why"
+    printf '%s\t%s\t%s\n' "$name" "$outcome" "$why" >> "$RESULTS"
+    if [ "$outcome" = PASS ]; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
+}
+
+# expect_error NAME PATTERN COMMAND...: the command must exit non-zero and
+# print PATTERN (an extended regex) on stderr.
+expect_error() {
+    local name=$1 pattern=$2 err status
+    shift 2
+    err=$("$@" 2>&1 >/dev/null)
+    status=$?
+    if [ $status -eq 0 ]; then
+        record "$name" FAIL "succeeded, expected an error"
+    elif ! grep -qE -- "$pattern" <<<"$err"; then
+        record "$name" FAIL "unclear message: $(tr '\n' ' ' <<<"$err" | cut -c1-200)"
+    else
+        record "$name" PASS
+    fi
+}
+
+S=$VGPU_SRC/scripts
+expect_error image-unknown-arch "unknown architecture 'sparc'.*aarch64 or x86_64" \
+    "$S/build-guest-image.sh" sparc
+expect_error image-no-arch "usage: .*aarch64\|x86_64" \
+    "$S/build-guest-image.sh"
+expect_error programs-unknown-arch "unknown architecture 'mips'" \
+    "$VGPU_SRC/tests/guest/build.sh" "$scratch/progs" mips
+expect_error cache-missing "VGPU_CACHE '/nonexistent/cache' is not a directory" \
+    env VGPU_CACHE=/nonexistent/cache "$S/build-guest-image.sh" aarch64
+expect_error initramfs-missing-image "guest image directory '/nonexistent' does not exist" \
+    "$S/make-initramfs.sh" /nonexistent "$scratch" "$scratch/out.gz"
+expect_error root-unknown-option "unknown option '--bogus'" \
+    "$S/setup-root.sh" --bogus
+expect_error tests-unknown-suite "--only takes scripts, qtest, functional or bench" \
+    "$VGPU_SRC/tests/run-tests.sh" --only nonsense
+expect_error overlay-not-qemu "is not a QEMU source tree" \
+    "$S/sync-qemu-overlay.sh" "$scratch"
+
+# A download that breaks (nothing listens on port 9) must leave no image
+# directory, finished or half-made, in the cache.
+mkdir -p "$scratch/cache"
+expect_error image-broken-download "error|failed|E:" \
+    env VGPU_CACHE="$scratch/cache" VGPU_MIRROR=http://127.0.0.1:9/debian \
+    "$S/build-guest-image.sh" x86_64
+if [ -z "$(ls -A "$scratch/cache")" ]; then
+    record image-broken-download-cache-clean PASS
+else
+    record image-broken-download-cache-clean FAIL \
+        "left behind: $(ls "$scratch/cache" | tr '\n' ' ')"
+fi
+
+echo "$passed passed, $failed failed"

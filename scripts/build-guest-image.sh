@@ -102,6 +102,17 @@ make_ext4() {
     mke2fs -q -t ext4 -L vgpu-mesa -E root_owner=0:0 -d "$root" "$img" "${mb}M"
 }
 
+# Images of an older recipe or package list are never used again.
+prune_old_images() {
+    local keep=$1 old
+    for old in "$VGPU_CACHE/guest-$ARCH-"*; do
+        [ "$old" = "$keep" ] || [ ! -f "$old/.complete" ] || {
+            vgpu_log "$ARCH: removing the outdated image $old"
+            rm -rf "$old"
+        }
+    done
+}
+
 main() {
     local dir
     dir="$VGPU_CACHE/guest-$ARCH-$(image_key)"
@@ -127,6 +138,7 @@ main() {
     rm -rf "$dir"
     mv "$tmp" "$dir"
     trap - EXIT
+    prune_old_images "$dir"
     vgpu_log "$ARCH: guest image ready: $dir"
     echo "$dir"
 }

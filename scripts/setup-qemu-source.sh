@@ -5,8 +5,8 @@
 # version, with Debian's patches applied, and configure it through
 # Debian's own rules (same --with-pkgversion, --enable-modules,
 # --enable-module-upgrades and feature flags), so that modules built from
-# it carry the installed binary's module stamp.  Then build the pieces
-# our tests need (libqos, qtest), not all of QEMU.
+# it carry the installed binary's module stamp.  Nothing is built here:
+# scripts/prepare-rig.sh builds just the targets the tests need.
 #
 # Usage: scripts/setup-qemu-source.sh      (run through scripts/in-root.sh)
 # Prints the build directory on stdout.
@@ -47,14 +47,6 @@ configure_like_debian() {
         { tail -n 30 "$src/configure.log"; vgpu_die "configure failed"; }
 }
 
-build_test_pieces() {
-    local build=$1
-    vgpu_log "building qtest and libqos (a few minutes on first run)"
-    ninja -C "$build" -j"$(nproc)" tests/qtest/libqos/libqos.a \
-        tests/qtest/qos-test >"$build/../ninja-tests.log" 2>&1 ||
-        { tail -n 30 "$build/../ninja-tests.log"; vgpu_die "build failed"; }
-}
-
 main() {
     local version dir
     version=$(installed_version)
@@ -66,10 +58,6 @@ main() {
         touch "$dir/.complete"
     else
         vgpu_log "QEMU $version source is ready (cached)"
-    fi
-    if [ ! -f "$dir/.tests-built" ]; then
-        build_test_pieces "$dir/src/b/qemu"
-        touch "$dir/.tests-built"
     fi
     echo "$dir/src/b/qemu"
 }

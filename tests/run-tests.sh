@@ -96,7 +96,7 @@ run_functional() {
 
 run_bench() {
     vgpu_log "micro-benchmark in an aarch64 guest"
-    python3 "$VGPU_SRC/tests/bench/run.py" --module "$LABEL=$MODULES" \
+    python3 "$VGPU_SRC/tests/bench/run.py" --module "$LABEL=$MODULES" --repeat 3 \
         --output "$OUTPUT/bench.json"
 }
 

@@ -4,7 +4,7 @@ memory), served by virglrenderer's render server on lavapipe."""
 
 import unittest
 
-from vgpu.testcase import VgpuTest, parse_probe
+from vgpu.testcase import VgpuTest, parse_probe, tester_steps
 
 VENUS_OPTS = 'blob=true,hostmem=512M,venus=true'
 
@@ -18,6 +18,15 @@ class VenusChecks:
         self.assertEqual(probe['params'].get('RESOURCE_BLOB'), '1', out)
         self.assertEqual(probe['params'].get('HOST_VISIBLE'), '1', out)
         self.assertIn('VENUS', probe['capsets'], out)
+
+    def test_tester_blob_steps(self):
+        with self.guest(device_opts=VENUS_OPTS) as g:
+            _, out = g.run('vgpu-tester', timeout=180)
+        self.save_artifact('tester-blob.txt', out)
+        steps = tester_steps(out)
+        for step in ('resource_create_blob', 'blob_host3d_map'):
+            self.assertEqual(steps.get(step, ('missing',))[0], 'PASS',
+                             f'{step}: {steps.get(step)}')
 
     def test_vulkaninfo_lists_venus(self):
         with self.guest(root='mesa', device_opts=VENUS_OPTS) as g:

@@ -10,7 +10,7 @@ checked by pixels.
 import time
 import unittest
 
-from vgpu.testcase import VgpuTest, parse_probe
+from vgpu.testcase import VgpuTest, parse_probe, tester_steps
 
 
 class GuestChecks:
@@ -29,7 +29,11 @@ class GuestChecks:
         with self.guest() as g:
             status, out = g.run('vgpu-tester', timeout=180)
         self.save_artifact('tester.txt', out)
-        self.assertIn('0 failed', out, out)
+        steps = tester_steps(out)
+        self.assertIn('transfer_roundtrip', steps, out)
+        failed = [f'{k}: {v[1]}' for k, v in steps.items() if v[0] == 'FAIL']
+        if failed:
+            self.fail('tester steps failed: ' + '; '.join(failed))
         self.assertEqual(status, 0, out)
 
     def test_eglinfo_shows_virgl(self):

@@ -38,7 +38,10 @@ RESULT_FILE=$4
 DISPLAY_SPEC=${5:-sdl,gl=on}
 
 TMP_DIR=$(mktemp -d) || die "cannot create a temporary directory"
+CASE_PID=
 trap 'rm -rf "$TMP_DIR"' EXIT
+trap '[ -n "$CASE_PID" ] && kill "$CASE_PID" 2>/dev/null; die "interrupted"' \
+    INT TERM
 
 check_inputs() {
     [ -x "$QOS_TEST" ] || die "qos-test binary '$QOS_TEST' is missing or" \
@@ -105,15 +108,16 @@ list_paths() {
 
 # One line saying why a case failed, from its output and exit status
 failure_reason() {
-    local log=$1 rc=$2 line
+    local log=$1 rc=$2 line qemu_line
 
-    line=$(grep -m1 '^ERROR:' "$log")
-    if [ -n "$line" ]; then
-        # ERROR:../tests/qtest/x.c:123:func: msg -> x.c:123:func: msg
-        line=${line#ERROR:}
-        line=$(echo "$line" | sed 's|^[^:]*/||')
+    qemu_line=$(grep -m1 -E '^qemu-system-[^:]*: ' "$log")
+    if grep -q -e 'qtest_connect' -e 'socket_accept failed' "$log"; then
+        # QEMU exited before qtest could talk to it; its message says why
+        line="QEMU did not start${qemu_line:+: $qemu_line}"
     else
-        line=$(grep -m1 -E '^qemu-system-[^:]*: ' "$log")
+        # ERROR:../tests/qtest/x.c:123:func: msg -> x.c:123:func: msg
+        line=$(grep -m1 '^ERROR:' "$log" | sed 's|^ERROR:||; s|^[^:]*/||')
+        line=${line:-$qemu_line}
     fi
     if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
         line="timed out after ${PER_TEST_TIMEOUT}s${line:+; $line}"
@@ -149,10 +153,17 @@ record() {
 run_one() {
     local path=$1 log=$TMP_DIR/case.log rc
 
-    # The group's stderr hides bash's "Aborted" notice for crashed cases
-    { timeout --kill-after=5 "$PER_TEST_TIMEOUT" "$QOS_TEST" -p "$path" \
-        >"$log" 2>&1 </dev/null; } 2>/dev/null
+    # In the background so an interrupt can stop it (timeout runs in a
+    # process group of its own); the group's stderr hides bash's notice
+    # about cases that crash.
+    {
+        timeout --kill-after=5 "$PER_TEST_TIMEOUT" "$QOS_TEST" -p "$path" \
+            >"$log" 2>&1 </dev/null &
+        CASE_PID=$!
+        wait "$CASE_PID"
+    } 2>/dev/null
     rc=$?
+    CASE_PID=
     if [ -n "${VGPU_QTEST_LOG_DIR:-}" ]; then
         cp "$log" "$VGPU_QTEST_LOG_DIR/$(echo "${path#/}" | tr / _).log"
     fi
@@ -170,22 +181,24 @@ run_one() {
 }
 
 # Run the cases of one device variant (one ".../virtio-gpu-gl-tests"),
-# GET_DISPLAY_INFO first.  If the device never answers that, every other
-# case would only wait out its own timeout, so they are recorded as not
-# run instead: a dead device costs seconds, not many minutes.
+# get-display-info first.  If QEMU does not start or the device does not
+# answer there, every other case would only wait out the same timeout, so
+# they are recorded as failed without running: a dead device then costs
+# one timeout, not one per case.
 run_variant() {
     local variant=$1 paths=$2 probe=$1/get-display-info dead= path
 
     if echo "$paths" | grep -qxF "$probe"; then
         run_one "$probe"
         case $LAST_REASON in
-        *us_waited_for_response*|"timed out"*) dead=1 ;;
+        "QEMU did not start"*|*us_waited_for_response*|"timed out"*)
+            dead=1 ;;
         esac
     fi
     for path in $(echo "$paths" | grep -F "$variant/" | grep -vxF "$probe"); do
         if [ -n "$dead" ]; then
             record "$path" FAIL \
-                "not run: the device did not answer GET_DISPLAY_INFO"
+                "not run: get-display-info found no working device"
         else
             run_one "$path"
         fi

@@ -6,10 +6,13 @@
  * up to it) and checks the response type and payload against the virtio
  * specification (GPU device section), not against what one particular
  * implementation happens to do: the same cases run against QEMU's stock
- * module and against replacements selected with QEMU_MODULE_DIR.  Where
- * the specification names no error code, any VIRTIO_GPU_RESP_ERR_* is
- * accepted.  Every case ends by checking that the device still answers
- * GET_DISPLAY_INFO, so a command that wedges the device fails too.
+ * module and against replacements selected with QEMU_MODULE_DIR.  The
+ * specification defines the error codes but rarely ties one to a
+ * command, so a case expects the ERR_INVALID_* code naming the one thing
+ * it got wrong (resource, context, scanout or parameter) and accepts any
+ * VIRTIO_GPU_RESP_ERR_* where no such code fits.  Every case ends by
+ * checking that the device still answers GET_DISPLAY_INFO, so a command
+ * that wedges the device fails too.
  */
 
 #include "qemu/osdep.h"
@@ -126,6 +129,14 @@ static void assert_error(const QVirtioGpuGlResp *r)
 static void assert_ok(const QVirtioGpuGlResp *r)
 {
     assert_resp(r, VIRTIO_GPU_RESP_OK_NODATA);
+}
+
+/* A fenced request's response carries the fence flag and the same id */
+static void assert_fenced(const QVirtioGpuGlResp *r, uint64_t fence_id)
+{
+    g_assert_cmphex(r->flags & VIRTIO_GPU_FLAG_FENCE, ==,
+                    VIRTIO_GPU_FLAG_FENCE);
+    g_assert_cmphex(r->fence_id, ==, fence_id);
 }
 
 /* Request helpers */
@@ -517,7 +528,11 @@ static void test_get_display_info(QVirtioGpuGl *gpu)
     assert_resp(&r, VIRTIO_GPU_RESP_OK_DISPLAY_INFO);
     g_assert_cmpuint(r.written, ==, sizeof(info));
 
-    /* num_scanouts is 1..16; the device starts with display 0 on */
+    /*
+     * num_scanouts is 1..16.  The spec lets a device report every display
+     * off, but the suite runs with a display attached, so display 0 must
+     * be on and have a usable size.
+     */
     g_assert_cmpuint(gpu->num_scanouts, >=, 1);
     g_assert_cmpuint(gpu->num_scanouts, <=, VIRTIO_GPU_MAX_SCANOUTS);
     g_assert_cmpuint(le32_to_cpu(info.pmodes[0].enabled), !=, 0);
@@ -558,6 +573,8 @@ static void test_get_edid_ok(QVirtioGpuGl *gpu)
     assert_resp(&r, VIRTIO_GPU_RESP_OK_EDID);
     g_assert_cmpuint(size, >=, 128);
     g_assert_cmpuint(size, <=, sizeof(edid.edid));
+    g_assert_cmpuint(r.written, >=,
+                     offsetof(struct virtio_gpu_resp_edid, edid) + size);
     g_assert_cmpmem(edid.edid, sizeof(edid_header),
                     edid_header, sizeof(edid_header));
 
@@ -1007,40 +1024,46 @@ static void fill_pattern(uint8_t *buf, size_t len)
     }
 }
 
+/* A 3D transfer that must succeed, fenced */
+static void transfer_3d_fenced(QVirtioGpuGl *gpu, uint32_t type,
+                               uint32_t res_id, uint32_t w, uint32_t h,
+                               uint32_t stride, uint64_t fence_id)
+{
+    struct virtio_gpu_transfer_host_3d t =
+        make_transfer_3d(type, res_id, w, h, stride);
+    QVirtioGpuGlResp r;
+
+    set_fence(&t.hdr, fence_id);
+    r = send_cmd(gpu, &t, sizeof(t));
+    assert_ok(&r);
+    assert_fenced(&r, fence_id);
+}
+
 /*
  * Write a pattern through the backing to the host, wipe the backing and
- * read the resource back.  The read is fenced: the device may complete
- * unfenced commands before their effect is visible, and only the fenced
- * response guarantees that the backing holds the data.
+ * read the resource back.  Both transfers are fenced: the device may
+ * return a command before it is done with it, and only a fenced response
+ * says the backing has been read (before we wipe it) or written (before
+ * we compare it).
  */
 static void roundtrip_3d(QVirtioGpuGl *gpu, uint32_t res_id, uint32_t bytes,
                          uint32_t w, uint32_t h, uint32_t stride)
 {
     g_autofree uint8_t *pattern = g_malloc(bytes);
     g_autofree uint8_t *readback = g_malloc(bytes);
-    struct virtio_gpu_transfer_host_3d t;
     uint64_t backing;
-    QVirtioGpuGlResp r;
 
     backing = attach_new_backing(gpu, res_id, bytes);
     ctx_with_resource(gpu, CTX_A, res_id);
 
     fill_pattern(pattern, bytes);
     qtest_memwrite(gpu->qts, backing, pattern, bytes);
-    t = make_transfer_3d(VIRTIO_GPU_CMD_TRANSFER_TO_HOST_3D, res_id, w, h,
-                         stride);
-    r = send_cmd(gpu, &t, sizeof(t));
-    assert_ok(&r);
+    transfer_3d_fenced(gpu, VIRTIO_GPU_CMD_TRANSFER_TO_HOST_3D, res_id,
+                       w, h, stride, FENCE_A);
 
     qtest_memset(gpu->qts, backing, 0, bytes);
-    t = make_transfer_3d(VIRTIO_GPU_CMD_TRANSFER_FROM_HOST_3D, res_id, w, h,
-                         stride);
-    set_fence(&t.hdr, FENCE_A);
-    r = send_cmd(gpu, &t, sizeof(t));
-    assert_ok(&r);
-    g_assert_cmphex(r.flags & VIRTIO_GPU_FLAG_FENCE, ==,
-                    VIRTIO_GPU_FLAG_FENCE);
-    g_assert_cmphex(r.fence_id, ==, FENCE_A);
+    transfer_3d_fenced(gpu, VIRTIO_GPU_CMD_TRANSFER_FROM_HOST_3D, res_id,
+                       w, h, stride, FENCE_A + 1);
 
     qtest_memread(gpu->qts, backing, readback, bytes);
     g_assert_cmpmem(readback, bytes, pattern, bytes);
@@ -1154,13 +1177,6 @@ static void test_submit_3d_unknown_ctx(QVirtioGpuGl *gpu)
 
 /* VIRTIO_GPU_FLAG_FENCE */
 
-static void assert_fenced(const QVirtioGpuGlResp *r, uint64_t fence_id)
-{
-    g_assert_cmphex(r->flags & VIRTIO_GPU_FLAG_FENCE, ==,
-                    VIRTIO_GPU_FLAG_FENCE);
-    g_assert_cmphex(r->fence_id, ==, fence_id);
-}
-
 static void fenced_create_2d(QVirtioGpuGl *gpu, uint64_t fence_id)
 {
     struct virtio_gpu_resource_create_2d c =
@@ -1253,6 +1269,7 @@ static void test_cursor_unknown_resource(QVirtioGpuGl *gpu)
 
 static void test_unknown_command(QVirtioGpuGl *gpu)
 {
+    /* No ERR_* code fits better than "unspecified" for a type it lacks */
     struct virtio_gpu_ctrl_hdr c = make_hdr(0x0aaa, 0);
     QVirtioGpuGlResp r = send_cmd(gpu, &c, sizeof(c));
 

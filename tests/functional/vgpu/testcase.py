@@ -62,6 +62,20 @@ def parse_probe(text):
     return {'params': params, 'capsets': capsets}
 
 
+def tester_steps(text):
+    """Map the tester's `TEST step: OUTCOME why` lines to
+    {step: (outcome, why)}."""
+    steps = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line.startswith('TEST ') or ': ' not in line:
+            continue
+        step, _, rest = line[5:].partition(': ')
+        outcome, _, why = rest.partition(' ')
+        steps[step] = (outcome, why)
+    return steps
+
+
 def parse_bench(text):
     """Map `BENCH name key=value ...` lines to {name: {key: float}}."""
     result = {}

@@ -30,6 +30,9 @@ fi
 bind_and_enter() {
     local root=$1 src=$2 cache=$3 cwd=$4
     shift 4
+    # The root's / must be a mount point, or tools that remount it
+    # (mmdebstrap) complain.
+    mount --bind "$root" "$root"
     for d in /proc /sys /dev /dev/pts /dev/shm /tmp; do
         mount --rbind "$d" "$root$d"
     done

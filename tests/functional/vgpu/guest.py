@@ -78,7 +78,12 @@ class Guest:
         self._marker = 0
 
     def __enter__(self):
-        self.launch()
+        try:
+            self.launch()
+        except BaseException:
+            # __exit__ does not run when __enter__ fails: stop QEMU here.
+            self.shutdown()
+            raise
         return self
 
     def __exit__(self, *exc):

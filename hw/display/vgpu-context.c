@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * virtio-gpu-gl contexts: capsets, context lifetime, resource
+ * attachment and command submission.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bitmap.h"
+#include "qemu/iov.h"
+#include "qemu/log.h"
+#include "hw/display/vgpu.h"
+
+/* The capsets virgl serves, in GET_CAPSET_INFO index order. */
+static const uint32_t vgpu_capset_ids[] = {
+    VIRTIO_GPU_CAPSET_VIRGL,
+    VIRTIO_GPU_CAPSET_VIRGL2,
+};
+
+bool vgpu_context_exists(VGpuDevice *g, uint32_t ctx_id)
+{
+    return ctx_id && ctx_id < VGPU_MAX_CONTEXTS &&
+           test_bit(ctx_id, g->contexts);
+}
+
+VGpuResult vgpu_cmd_get_capset_info(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    uint32_t index = cmd->u.capset_info.capset_index;
+    /* The body of virtio_gpu_resp_capset_info, after its header. */
+    struct {
+        uint32_t capset_id, max_version, max_size, padding;
+    } *info;
+    uint32_t max_ver = 0, max_size = 0;
+
+    if (index >= g->num_capsets) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "GET_CAPSET_INFO: index %u, the device has %u "
+                           "capsets", index, g->num_capsets);
+    }
+    vgpu_renderer_capset(vgpu_capset_ids[index], &max_ver, &max_size);
+    info = g_malloc0(sizeof(*info));
+    info->capset_id = cpu_to_le32(vgpu_capset_ids[index]);
+    info->max_version = cpu_to_le32(max_ver);
+    info->max_size = cpu_to_le32(max_size);
+    return (VGpuResult) {
+        .type = VIRTIO_GPU_RESP_OK_CAPSET_INFO,
+        .data = info,
+        .data_len = sizeof(*info),
+    };
+}
+
+static bool vgpu_capset_known(VGpuDevice *g, uint32_t id)
+{
+    uint32_t i;
+
+    for (i = 0; i < g->num_capsets; i++) {
+        if (vgpu_capset_ids[i] == id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+VGpuResult vgpu_cmd_get_capset(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    const struct virtio_gpu_get_capset *c = &cmd->u.capset;
+    uint32_t max_ver = 0, max_size = 0;
+    uint8_t *buf;
+
+    if (!vgpu_capset_known(g, c->capset_id)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "GET_CAPSET: unknown capset %u", c->capset_id);
+    }
+    vgpu_renderer_capset(c->capset_id, &max_ver, &max_size);
+    if (c->capset_version > max_ver || !max_size) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "GET_CAPSET: capset %u has no version %u",
+                           c->capset_id, c->capset_version);
+    }
+    buf = g_malloc0(max_size);
+    vgpu_renderer_fill_capset(c->capset_id, c->capset_version, buf);
+    return (VGpuResult) {
+        .type = VIRTIO_GPU_RESP_OK_CAPSET,
+        .data = buf,
+        .data_len = max_size,
+    };
+}
+
+VGpuResult vgpu_cmd_ctx_create(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    const struct virtio_gpu_ctx_create *c = &cmd->u.ctx_create;
+    uint32_t id = cmd->hdr.ctx_id;
+
+    if (!id || id >= VGPU_MAX_CONTEXTS || test_bit(id, g->contexts)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID,
+                           "CTX_CREATE: context id %u is %s", id,
+                           id && id < VGPU_MAX_CONTEXTS ? "in use" :
+                           "out of range");
+    }
+    if (c->nlen > sizeof(c->debug_name) || c->context_init) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "CTX_CREATE: name length %u, context_init 0x%x "
+                           "(this device offers no CONTEXT_INIT)", c->nlen,
+                           c->context_init);
+    }
+    if (vgpu_renderer_context_create(id, c->debug_name, c->nlen)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC,
+                           "CTX_CREATE: renderer refused context %u", id);
+    }
+    set_bit(id, g->contexts);
+    g->num_contexts++;
+    return vgpu_ok();
+}
+
+VGpuResult vgpu_cmd_ctx_destroy(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    uint32_t id = cmd->hdr.ctx_id;
+
+    if (!vgpu_context_exists(g, id)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID,
+                           "CTX_DESTROY: no context %u", id);
+    }
+    vgpu_renderer_context_destroy(id);
+    clear_bit(id, g->contexts);
+    g->num_contexts--;
+    return vgpu_ok();
+}
+
+static VGpuResult vgpu_ctx_resource(VGpuDevice *g, const VGpuCmd *cmd,
+                                    bool attach)
+{
+    const char *name = attach ? "CTX_ATTACH_RESOURCE" :
+                                "CTX_DETACH_RESOURCE";
+    uint32_t res_id = cmd->u.ctx_res.resource_id;
+
+    if (!vgpu_context_exists(g, cmd->hdr.ctx_id)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID,
+                           "%s: no context %u", name, cmd->hdr.ctx_id);
+    }
+    if (!vgpu_resource_find(g, res_id)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
+                           "%s: no resource %u", name, res_id);
+    }
+    if (attach) {
+        vgpu_renderer_ctx_attach(cmd->hdr.ctx_id, res_id);
+    } else {
+        vgpu_renderer_ctx_detach(cmd->hdr.ctx_id, res_id);
+    }
+    return vgpu_ok();
+}
+
+VGpuResult vgpu_cmd_ctx_attach_resource(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    return vgpu_ctx_resource(g, cmd, true);
+}
+
+VGpuResult vgpu_cmd_ctx_detach_resource(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    return vgpu_ctx_resource(g, cmd, false);
+}
+
+VGpuResult vgpu_cmd_submit_3d(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    uint32_t size = cmd->u.submit.size;
+    g_autofree void *buf = NULL;
+
+    if (!vgpu_context_exists(g, cmd->hdr.ctx_id)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID,
+                           "SUBMIT_3D: no context %u", cmd->hdr.ctx_id);
+    }
+    if (size % 4 || size > cmd->payload_len || size > VGPU_MAX_SUBMIT) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "SUBMIT_3D: size %u (sent %zu, limit %u, must be "
+                           "a multiple of 4)", size, cmd->payload_len,
+                           (unsigned)VGPU_MAX_SUBMIT);
+    }
+    if (!size) {
+        return vgpu_ok();
+    }
+    buf = g_malloc(size);
+    iov_to_buf(cmd->payload_iov, cmd->payload_iov_cnt, cmd->payload_offset,
+               buf, size);
+    if (vgpu_renderer_submit(cmd->hdr.ctx_id, buf, size / 4)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "SUBMIT_3D: context %u rejected the command "
+                           "stream", cmd->hdr.ctx_id);
+    }
+    return vgpu_ok();
+}
+
+void vgpu_contexts_reset(VGpuDevice *g)
+{
+    unsigned long id;
+
+    for (id = find_first_bit(g->contexts, VGPU_MAX_CONTEXTS);
+         id < VGPU_MAX_CONTEXTS;
+         id = find_next_bit(g->contexts, VGPU_MAX_CONTEXTS, id + 1)) {
+        vgpu_renderer_context_destroy(id);
+    }
+    bitmap_zero(g->contexts, VGPU_MAX_CONTEXTS);
+    g->num_contexts = 0;
+}

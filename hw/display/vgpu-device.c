@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * virtio-gpu-gl device: the QOM type, its properties, realize and
+ * reset, feature bits, config space and the two virtqueues.
+ *
+ * This device derives from VirtIODevice itself rather than from QEMU's
+ * virtio-gpu base class, so that its consoles carry no GL requirement
+ * and it works with every display backend.
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qemu/bitmap.h"
+#include "qemu/iov.h"
+#include "qemu/main-loop.h"
+#include "qemu/module.h"
+#include "hw/qdev-properties.h"
+#include "hw/virtio/virtio.h"
+#include "migration/blocker.h"
+#include "standard-headers/linux/virtio_ids.h"
+#include "hw/display/vgpu.h"
+
+/*
+ * Queue notifications arrive on vCPU threads (TCG has no ioeventfd), but
+ * the renderer's GL context is current in the main loop thread only: the
+ * notification just schedules the work there.
+ */
+static void vgpu_drop_guest_state(VGpuDevice *g);
+
+static void vgpu_ctrl_bh(void *opaque)
+{
+    VGpuDevice *g = opaque;
+    VirtQueueElement *elem;
+
+    if (g->reset_pending) {
+        /*
+         * Destroy what the guest made, one by one.  virgl_renderer_reset()
+         * would be shorter, but in virglrenderer 1.1 it stops the sync
+         * thread for good and no fence ever signals again.
+         */
+        g->reset_pending = false;
+        vgpu_drop_guest_state(g);
+    }
+
+    while ((elem = virtqueue_pop(g->ctrl_vq, sizeof(VirtQueueElement)))) {
+        vgpu_process_ctrl(g, elem);
+    }
+    /* Retire fences the renderer finished while we were busy. */
+    vgpu_renderer_poll();
+}
+
+static void vgpu_cursor_bh(void *opaque)
+{
+    VGpuDevice *g = opaque;
+    VirtQueueElement *elem;
+
+    while ((elem = virtqueue_pop(g->cursor_vq, sizeof(VirtQueueElement)))) {
+        vgpu_process_cursor(g, elem);
+        virtqueue_push(g->cursor_vq, elem, 0);
+        g_free(elem);
+    }
+    virtio_notify(VIRTIO_DEVICE(g), g->cursor_vq);
+}
+
+static void vgpu_handle_ctrl(VirtIODevice *vdev, VirtQueue *vq)
+{
+    qemu_bh_schedule(VGPU_GL(vdev)->ctrl_bh);
+}
+
+static void vgpu_handle_cursor(VirtIODevice *vdev, VirtQueue *vq)
+{
+    qemu_bh_schedule(VGPU_GL(vdev)->cursor_bh);
+}
+
+static uint64_t vgpu_get_features(VirtIODevice *vdev, uint64_t features,
+                                  Error **errp)
+{
+    VGpuDevice *g = VGPU_GL(vdev);
+
+    features |= 1ULL << VIRTIO_GPU_F_VIRGL;
+    if (g->conf.edid) {
+        features |= 1ULL << VIRTIO_GPU_F_EDID;
+    }
+    return features;
+}
+
+static void vgpu_get_config(VirtIODevice *vdev, uint8_t *config)
+{
+    VGpuDevice *g = VGPU_GL(vdev);
+    struct virtio_gpu_config c = {
+        .events_read = cpu_to_le32(g->config.events_read),
+        .events_clear = cpu_to_le32(g->config.events_clear),
+        .num_scanouts = cpu_to_le32(g->conf.max_outputs),
+        .num_capsets = cpu_to_le32(g->num_capsets),
+    };
+
+    memcpy(config, &c, sizeof(c));
+}
+
+static void vgpu_set_config(VirtIODevice *vdev, const uint8_t *config)
+{
+    VGpuDevice *g = VGPU_GL(vdev);
+    struct virtio_gpu_config c;
+
+    memcpy(&c, config, sizeof(c));
+    /* Only events_clear is writable: it acknowledges events. */
+    g->config.events_read &= ~le32_to_cpu(c.events_clear);
+}
+
+static bool vgpu_check_conf(VGpuDevice *g, Error **errp)
+{
+    if (g->conf.max_outputs < 1 ||
+        g->conf.max_outputs > VIRTIO_GPU_MAX_SCANOUTS) {
+        error_setg(errp, "max_outputs=%u is out of range: use 1 to %d",
+                   g->conf.max_outputs, VIRTIO_GPU_MAX_SCANOUTS);
+        return false;
+    }
+    if (g->conf.xres < 16 || g->conf.yres < 16 ||
+        g->conf.xres > VGPU_MAX_DIMENSION ||
+        g->conf.yres > VGPU_MAX_DIMENSION) {
+        error_setg(errp, "xres=%u,yres=%u is out of range: use 16 to %d",
+                   g->conf.xres, g->conf.yres, VGPU_MAX_DIMENSION);
+        return false;
+    }
+    return true;
+}
+
+static void vgpu_count_capsets(VGpuDevice *g)
+{
+    uint32_t max_ver = 0, max_size = 0;
+
+    vgpu_renderer_capset(VIRTIO_GPU_CAPSET_VIRGL2, &max_ver, &max_size);
+    g->num_capsets = max_ver ? 2 : 1;
+}
+
+static void vgpu_realize(DeviceState *dev, Error **errp)
+{
+    VirtIODevice *vdev = VIRTIO_DEVICE(dev);
+    VGpuDevice *g = VGPU_GL(dev);
+
+    if (!vgpu_check_conf(g, errp)) {
+        return;
+    }
+    error_setg(&g->migration_blocker, "virtio-gpu-gl: GPU state lives in "
+               "the host renderer and cannot be migrated; remove the "
+               "device to migrate");
+    if (migrate_add_blocker(&g->migration_blocker, errp) < 0) {
+        return;
+    }
+    if (!vgpu_renderer_init(g, errp)) {
+        migrate_del_blocker(&g->migration_blocker);
+        return;
+    }
+    vgpu_count_capsets(g);
+    QTAILQ_INIT(&g->resources);
+    g->contexts = bitmap_new(VGPU_MAX_CONTEXTS);
+    vgpu_fence_init(g);
+
+    virtio_init(vdev, VIRTIO_ID_GPU, sizeof(struct virtio_gpu_config));
+    g->ctrl_vq = virtio_add_queue(vdev, 256, vgpu_handle_ctrl);
+    g->cursor_vq = virtio_add_queue(vdev, 16, vgpu_handle_cursor);
+    g->ctrl_bh = qemu_bh_new_guarded(vgpu_ctrl_bh, g,
+                                     &dev->mem_reentrancy_guard);
+    g->cursor_bh = qemu_bh_new_guarded(vgpu_cursor_bh, g,
+                                       &dev->mem_reentrancy_guard);
+    vgpu_scanouts_init(g);
+}
+
+/* Drop everything the guest created; used on reset and unrealize. */
+static void vgpu_drop_guest_state(VGpuDevice *g)
+{
+    vgpu_fence_reset(g);
+    vgpu_scanouts_reset(g);
+    vgpu_resources_reset(g);
+    vgpu_contexts_reset(g);
+}
+
+static void vgpu_unrealize(DeviceState *dev)
+{
+    VirtIODevice *vdev = VIRTIO_DEVICE(dev);
+    VGpuDevice *g = VGPU_GL(dev);
+
+    qemu_bh_delete(g->ctrl_bh);
+    qemu_bh_delete(g->cursor_bh);
+    vgpu_drop_guest_state(g);
+    vgpu_fence_fini(g);
+    vgpu_scanouts_fini(g);
+    virtio_delete_queue(g->ctrl_vq);
+    virtio_delete_queue(g->cursor_vq);
+    virtio_cleanup(vdev);
+    g_free(g->contexts);
+    vgpu_renderer_fini(g);
+    migrate_del_blocker(&g->migration_blocker);
+}
+
+static void vgpu_reset(VirtIODevice *vdev)
+{
+    VGpuDevice *g = VGPU_GL(vdev);
+
+    /*
+     * A guest resets from a vCPU thread; the renderer may only be used
+     * from the main loop, so the bottom half does the work.  Parked
+     * requests go now, before the queues are reset under them.
+     */
+    vgpu_fence_reset(g);
+    g->reset_pending = true;
+    g->config.events_read = 0;
+    qemu_bh_schedule(g->ctrl_bh);
+}
+
+static const Property vgpu_properties[] = {
+    DEFINE_PROP_UINT32("max_outputs", VGpuDevice, conf.max_outputs, 1),
+    DEFINE_PROP_UINT32("xres", VGpuDevice, conf.xres, 1280),
+    DEFINE_PROP_UINT32("yres", VGpuDevice, conf.yres, 800),
+    DEFINE_PROP_BOOL("edid", VGpuDevice, conf.edid, true),
+};
+
+static void vgpu_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    VirtioDeviceClass *vdc = VIRTIO_DEVICE_CLASS(klass);
+
+    vdc->realize = vgpu_realize;
+    vdc->unrealize = vgpu_unrealize;
+    vdc->reset = vgpu_reset;
+    vdc->get_features = vgpu_get_features;
+    vdc->get_config = vgpu_get_config;
+    vdc->set_config = vgpu_set_config;
+    set_bit(DEVICE_CATEGORY_DISPLAY, dc->categories);
+    dc->desc = "virtio GPU with virgl 3D (own renderer context)";
+    device_class_set_props(dc, vgpu_properties);
+}
+
+static const TypeInfo vgpu_info = {
+    .name = TYPE_VGPU_GL,
+    .parent = TYPE_VIRTIO_DEVICE,
+    .instance_size = sizeof(VGpuDevice),
+    .class_init = vgpu_class_init,
+};
+
+static void vgpu_register_types(void)
+{
+    type_register_static(&vgpu_info);
+}
+
+type_init(vgpu_register_types)

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * virtio-gpu-gl renderer adapter: the only file that calls
+ * virglrenderer.
+ *
+ * The renderer owns its GL context: virglrenderer's own EGL on a render
+ * node when there is one, on Mesa's surfaceless platform otherwise, so
+ * the device needs no GL from the display and works with any display,
+ * or none.  Fences signal from virglrenderer's sync thread
+ * (VIRGL_RENDERER_ASYNC_FENCE_CB); nothing polls on a timer.
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qemu/error-report.h"
+#include "qemu/log.h"
+#include "hw/display/vgpu.h"
+
+#include <virglrenderer.h>
+
+/* virglrenderer keeps one global instance per process. */
+static VGpuDevice *renderer_owner;
+
+static void vgpu_write_fence(void *cookie, uint32_t fence)
+{
+    /* May run on virglrenderer's sync thread. */
+    vgpu_fence_signalled(cookie, fence);
+}
+
+static void vgpu_virgl_log(enum virgl_log_level_flags level,
+                           const char *message, void *user_data)
+{
+    if (level >= VIRGL_LOG_LEVEL_ERROR) {
+        qemu_log_mask(LOG_GUEST_ERROR, "virglrenderer: %s", message);
+    }
+}
+
+static struct virgl_renderer_callbacks vgpu_virgl_cbs = {
+    .version = 1,
+    .write_fence = vgpu_write_fence,
+};
+
+static int vgpu_try_init(VGpuDevice *g, int extra)
+{
+    int base = VIRGL_RENDERER_USE_EGL | VIRGL_RENDERER_THREAD_SYNC |
+               VIRGL_RENDERER_ASYNC_FENCE_CB;
+    int ret = virgl_renderer_init(g, base | extra, &vgpu_virgl_cbs);
+
+    if (ret) {
+        /* A failed init leaves state behind that would fool a retry. */
+        virgl_renderer_cleanup(g);
+    }
+    return ret;
+}
+
+static bool vgpu_host_has_render_node(void)
+{
+    g_autoptr(GDir) dir = g_dir_open("/dev/dri", 0, NULL);
+    const char *name;
+
+    while (dir && (name = g_dir_read_name(dir))) {
+        if (g_str_has_prefix(name, "renderD")) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool vgpu_renderer_init(VGpuDevice *g, Error **errp)
+{
+    int ret = -1;
+
+    if (renderer_owner) {
+        error_setg(errp, "only one virtio-gpu-gl device per VM is possible:"
+                   " virglrenderer is a single instance per process");
+        return false;
+    }
+    virgl_set_log_callback(vgpu_virgl_log, NULL, NULL);
+    /* A render node first; without one, EGL's surfaceless platform. */
+    if (vgpu_host_has_render_node()) {
+        ret = vgpu_try_init(g, 0);
+    }
+    if (ret) {
+        ret = vgpu_try_init(g, VIRGL_RENDERER_USE_SURFACELESS);
+    }
+    if (ret) {
+        error_setg(errp, "virtio-gpu-gl: virglrenderer could not create its"
+                   " own EGL context (error %d); install Mesa's EGL drivers"
+                   " (libegl-mesa0, libgl1-mesa-dri) or use a host with a"
+                   " GPU render node", ret);
+        return false;
+    }
+    renderer_owner = g;
+    return true;
+}
+
+void vgpu_renderer_fini(VGpuDevice *g)
+{
+    if (renderer_owner == g) {
+        virgl_renderer_cleanup(g);
+        renderer_owner = NULL;
+    }
+}
+
+void vgpu_renderer_poll(void)
+{
+    virgl_renderer_poll();
+}
+
+void vgpu_renderer_capset(uint32_t id, uint32_t *max_ver, uint32_t *max_size)
+{
+    virgl_renderer_get_cap_set(id, max_ver, max_size);
+}
+
+void vgpu_renderer_fill_capset(uint32_t id, uint32_t version, void *buf)
+{
+    virgl_renderer_fill_caps(id, version, buf);
+}
+
+int vgpu_renderer_resource_create(uint32_t id, uint32_t target,
+                                  uint32_t format, uint32_t bind,
+                                  uint32_t width, uint32_t height,
+                                  uint32_t depth, uint32_t array_size,
+                                  uint32_t last_level, uint32_t nr_samples,
+                                  uint32_t flags)
+{
+    struct virgl_renderer_resource_create_args args = {
+        .handle = id,
+        .target = target,
+        .format = format,
+        .bind = bind,
+        .width = width,
+        .height = height,
+        .depth = depth,
+        .array_size = array_size,
+        .last_level = last_level,
+        .nr_samples = nr_samples,
+        .flags = flags,
+    };
+
+    return virgl_renderer_resource_create(&args, NULL, 0);
+}
+
+void vgpu_renderer_resource_unref(uint32_t id)
+{
+    virgl_renderer_resource_unref(id);
+}
+
+int vgpu_renderer_attach_iov(uint32_t id, struct iovec *iov, unsigned int cnt)
+{
+    return virgl_renderer_resource_attach_iov(id, iov, cnt);
+}
+
+void vgpu_renderer_detach_iov(uint32_t id)
+{
+    struct iovec *iov = NULL;
+    int cnt = 0;
+
+    /* The iovecs stay ours: the resource code unmaps them. */
+    virgl_renderer_resource_detach_iov(id, &iov, &cnt);
+}
+
+int vgpu_renderer_transfer_write(uint32_t id, uint32_t ctx_id,
+                                 uint32_t level, uint32_t stride,
+                                 uint32_t layer_stride,
+                                 const struct virtio_gpu_box *box,
+                                 uint64_t offset)
+{
+    /* virglrenderer's box has virtio's layout but no public definition. */
+    struct virtio_gpu_box b = *box;
+
+    return virgl_renderer_transfer_write_iov(id, ctx_id, level, stride,
+                                             layer_stride,
+                                             (struct virgl_box *)&b, offset,
+                                             NULL, 0);
+}
+
+int vgpu_renderer_transfer_read(uint32_t id, uint32_t ctx_id,
+                                uint32_t level, uint32_t stride,
+                                uint32_t layer_stride,
+                                const struct virtio_gpu_box *box,
+                                uint64_t offset, struct iovec *iov,
+                                unsigned int cnt)
+{
+    struct virtio_gpu_box b = *box;
+
+    return virgl_renderer_transfer_read_iov(id, ctx_id, level, stride,
+                                            layer_stride,
+                                            (struct virgl_box *)&b, offset,
+                                            iov, cnt);
+}
+
+int vgpu_renderer_resource_info(uint32_t id, uint32_t *width,
+                                uint32_t *height, uint32_t *format,
+                                uint32_t *flags)
+{
+    struct virgl_renderer_resource_info info;
+    int ret = virgl_renderer_resource_get_info(id, &info);
+
+    if (ret == 0) {
+        *width = info.width;
+        *height = info.height;
+        *format = info.virgl_format;
+        *flags = info.flags;
+    }
+    return ret;
+}
+
+int vgpu_renderer_context_create(uint32_t ctx_id, const char *name,
+                                 uint32_t nlen)
+{
+    return virgl_renderer_context_create(ctx_id, nlen, name);
+}
+
+void vgpu_renderer_context_destroy(uint32_t ctx_id)
+{
+    virgl_renderer_context_destroy(ctx_id);
+}
+
+void vgpu_renderer_ctx_attach(uint32_t ctx_id, uint32_t res_id)
+{
+    virgl_renderer_ctx_attach_resource(ctx_id, res_id);
+}
+
+void vgpu_renderer_ctx_detach(uint32_t ctx_id, uint32_t res_id)
+{
+    virgl_renderer_ctx_detach_resource(ctx_id, res_id);
+}
+
+int vgpu_renderer_submit(uint32_t ctx_id, void *buf, uint32_t ndw)
+{
+    return virgl_renderer_submit_cmd(buf, ctx_id, ndw);
+}
+
+int vgpu_renderer_create_fence(uint32_t seq)
+{
+    /* Our own 32-bit sequence: guest fence ids may use all 64 bits. */
+    return virgl_renderer_create_fence((int)seq, 0);
+}
+
+void *vgpu_renderer_cursor_data(uint32_t id, uint32_t *w, uint32_t *h)
+{
+    return virgl_renderer_get_cursor_data(id, w, h);
+}

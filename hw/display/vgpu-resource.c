@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * virtio-gpu-gl resources: ids, kinds, guest backing and transfers.
+ *
+ * We keep our own record of every resource so that ids, rectangles,
+ * boxes and backing are checked here, with a clear error, before
+ * virglrenderer sees them; the renderer still has the last word.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/iov.h"
+#include "qemu/log.h"
+#include "qemu/rcu.h"
+#include "system/dma.h"
+#include "exec/memory.h"
+#include "hw/display/vgpu.h"
+
+/* Gallium texture targets a resource may have (PIPE_BUFFER .. ). */
+#define VGPU_TARGET_BUFFER       0
+#define VGPU_MAX_TARGET          8
+#define VGPU_TARGET_TEXTURE_2D   2
+#define VGPU_BIND_RENDER_TARGET  (1 << 1)
+
+VGpuResource *vgpu_resource_find(VGpuDevice *g, uint32_t id)
+{
+    VGpuResource *r;
+
+    QTAILQ_FOREACH(r, &g->resources, next) {
+        if (r->id == id) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+static bool vgpu_format_is_scanout(uint32_t format)
+{
+    switch (format) {
+    case VIRTIO_GPU_FORMAT_B8G8R8A8_UNORM:
+    case VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM:
+    case VIRTIO_GPU_FORMAT_A8R8G8B8_UNORM:
+    case VIRTIO_GPU_FORMAT_X8R8G8B8_UNORM:
+    case VIRTIO_GPU_FORMAT_R8G8B8A8_UNORM:
+    case VIRTIO_GPU_FORMAT_X8B8G8R8_UNORM:
+    case VIRTIO_GPU_FORMAT_A8B8G8R8_UNORM:
+    case VIRTIO_GPU_FORMAT_R8G8B8X8_UNORM:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A new id must be non-zero, unused, and within the per-device bound. */
+static VGpuResult vgpu_check_new_id(VGpuDevice *g, const char *cmd,
+                                    uint32_t id)
+{
+    if (id == 0 || vgpu_resource_find(g, id)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
+                           "%s: resource id %u is %s", cmd, id,
+                           id ? "already in use" : "reserved");
+    }
+    if (g->num_resources >= VGPU_MAX_RESOURCES) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY,
+                           "%s: more than %u resources", cmd,
+                           VGPU_MAX_RESOURCES);
+    }
+    return vgpu_ok();
+}
+
+static VGpuResource *vgpu_resource_add(VGpuDevice *g, uint32_t id,
+                                       bool is_3d)
+{
+    VGpuResource *r = g_new0(VGpuResource, 1);
+
+    r->id = id;
+    r->is_3d = is_3d;
+    QTAILQ_INSERT_TAIL(&g->resources, r, next);
+    g->num_resources++;
+    return r;
+}
+
+VGpuResult vgpu_cmd_resource_create_2d(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    const struct virtio_gpu_resource_create_2d *c = &cmd->u.create_2d;
+    VGpuResult res = vgpu_check_new_id(g, "RESOURCE_CREATE_2D",
+                                       c->resource_id);
+    VGpuResource *r;
+
+    if (res.type != VIRTIO_GPU_RESP_OK_NODATA) {
+        return res;
+    }
+    if (!vgpu_format_is_scanout(c->format)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "RESOURCE_CREATE_2D: unknown format %u",
+                           c->format);
+    }
+    if (!c->width || !c->height || c->width > VGPU_MAX_DIMENSION ||
+        c->height > VGPU_MAX_DIMENSION) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "RESOURCE_CREATE_2D: size %ux%u out of range",
+                           c->width, c->height);
+    }
+    if (vgpu_renderer_resource_create(c->resource_id,
+                                      VGPU_TARGET_TEXTURE_2D, c->format,
+                                      VGPU_BIND_RENDER_TARGET, c->width,
+                                      c->height, 1, 1, 0, 0,
+                                      VIRTIO_GPU_RESOURCE_FLAG_Y_0_TOP)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY,
+                           "RESOURCE_CREATE_2D: renderer refused %ux%u",
+                           c->width, c->height);
+    }
+    r = vgpu_resource_add(g, c->resource_id, false);
+    r->format = c->format;
+    r->width = c->width;
+    r->height = c->height;
+    r->layers = 1;
+    return vgpu_ok();
+}
+
+VGpuResult vgpu_cmd_resource_create_3d(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    const struct virtio_gpu_resource_create_3d *c = &cmd->u.create_3d;
+    VGpuResult res = vgpu_check_new_id(g, "RESOURCE_CREATE_3D",
+                                       c->resource_id);
+    VGpuResource *r;
+    uint32_t max_width = c->target == VGPU_TARGET_BUFFER ?
+                         VGPU_MAX_BUFFER_SIZE : VGPU_MAX_DIMENSION;
+
+    if (res.type != VIRTIO_GPU_RESP_OK_NODATA) {
+        return res;
+    }
+    if (c->target > VGPU_MAX_TARGET || !c->width || !c->height ||
+        !c->depth || !c->array_size || c->width > max_width ||
+        c->height > VGPU_MAX_DIMENSION || c->depth > VGPU_MAX_DIMENSION ||
+        c->array_size > VGPU_MAX_DIMENSION || c->last_level > 31) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "RESOURCE_CREATE_3D: target %u size %ux%ux%u "
+                           "array %u levels %u out of range", c->target,
+                           c->width, c->height, c->depth, c->array_size,
+                           c->last_level);
+    }
+    if (vgpu_renderer_resource_create(c->resource_id, c->target, c->format,
+                                      c->bind, c->width, c->height,
+                                      c->depth, c->array_size,
+                                      c->last_level, c->nr_samples,
+                                      c->flags)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "RESOURCE_CREATE_3D: renderer refused format %u "
+                           "bind 0x%x", c->format, c->bind);
+    }
+    r = vgpu_resource_add(g, c->resource_id, true);
+    r->format = c->format;
+    r->width = c->width;
+    r->height = c->height;
+    r->layers = MAX(c->depth, c->array_size);
+    r->last_level = c->last_level;
+    return vgpu_ok();
+}
+
+static void vgpu_backing_unmap(VGpuDevice *g, VGpuResource *r)
+{
+    VirtIODevice *vdev = VIRTIO_DEVICE(g);
+    unsigned int i;
+
+    for (i = 0; i < r->iov_cnt; i++) {
+        dma_memory_unmap(vdev->dma_as, r->iov[i].iov_base, r->iov[i].iov_len,
+                         DMA_DIRECTION_TO_DEVICE, r->iov[i].iov_len);
+    }
+    g_free(r->iov);
+    r->iov = NULL;
+    r->iov_cnt = 0;
+}
+
+static void vgpu_resource_destroy(VGpuDevice *g, VGpuResource *r)
+{
+    vgpu_scanout_forget_resource(g, r->id);
+    if (r->iov) {
+        vgpu_renderer_detach_iov(r->id);
+        vgpu_backing_unmap(g, r);
+    }
+    vgpu_renderer_resource_unref(r->id);
+    QTAILQ_REMOVE(&g->resources, r, next);
+    g->num_resources--;
+    g_free(r);
+}
+
+VGpuResult vgpu_cmd_resource_unref(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    VGpuResource *r = vgpu_resource_find(g, cmd->u.unref.resource_id);
+
+    if (!r) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
+                           "RESOURCE_UNREF: no resource %u",
+                           cmd->u.unref.resource_id);
+    }
+    vgpu_resource_destroy(g, r);
+    return vgpu_ok();
+}
+
+/* Guest RAM only: device memory would be bounce-buffered, not shared. */
+static bool vgpu_is_guest_ram(VGpuDevice *g, uint64_t addr, uint32_t len)
+{
+    VirtIODevice *vdev = VIRTIO_DEVICE(g);
+    MemoryRegion *mr;
+    hwaddr xlat, plen = len;
+
+    RCU_READ_LOCK_GUARD();
+    mr = address_space_translate(vdev->dma_as, addr, &xlat, &plen, false,
+                                 MEMTXATTRS_UNSPECIFIED);
+    return memory_region_is_ram(mr) && plen >= len;
+}
+
+static bool vgpu_map_entry(VGpuDevice *g, uint64_t addr, uint32_t len,
+                           struct iovec *iov)
+{
+    VirtIODevice *vdev = VIRTIO_DEVICE(g);
+    dma_addr_t mapped = len;
+    void *p;
+
+    if (!len || addr + len < addr || !vgpu_is_guest_ram(g, addr, len)) {
+        return false;
+    }
+    p = dma_memory_map(vdev->dma_as, addr, &mapped, DMA_DIRECTION_TO_DEVICE,
+                       MEMTXATTRS_UNSPECIFIED);
+    if (!p || mapped != len) {
+        if (p) {
+            dma_memory_unmap(vdev->dma_as, p, mapped,
+                             DMA_DIRECTION_TO_DEVICE, 0);
+        }
+        return false;
+    }
+    iov->iov_base = p;
+    iov->iov_len = len;
+    return true;
+}
+
+VGpuResult vgpu_cmd_attach_backing(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    const struct virtio_gpu_resource_attach_backing *c = &cmd->u.attach;
+    VGpuResource *r = vgpu_resource_find(g, c->resource_id);
+    struct virtio_gpu_mem_entry e;
+    uint32_t i;
+
+    if (!r) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
+                           "ATTACH_BACKING: no resource %u", c->resource_id);
+    }
+    if (r->iov) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC,
+                           "ATTACH_BACKING: resource %u already has backing",
+                           c->resource_id);
+    }
+    if (!c->nr_entries || c->nr_entries > VGPU_MAX_BACKING_PAGES ||
+        cmd->payload_len < (uint64_t)c->nr_entries * sizeof(e)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "ATTACH_BACKING: %u entries, %zu bytes of them "
+                           "sent", c->nr_entries, cmd->payload_len);
+    }
+    r->iov = g_new0(struct iovec, c->nr_entries);
+    for (i = 0; i < c->nr_entries; i++) {
+        iov_to_buf(cmd->payload_iov, cmd->payload_iov_cnt,
+                   cmd->payload_offset + i * sizeof(e), &e, sizeof(e));
+        if (!vgpu_map_entry(g, le64_to_cpu(e.addr), le32_to_cpu(e.length),
+                            &r->iov[i])) {
+            uint64_t addr = le64_to_cpu(e.addr);
+            uint32_t len = le32_to_cpu(e.length);
+
+            vgpu_backing_unmap(g, r);
+            return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                               "ATTACH_BACKING: entry %u (0x%" PRIx64
+                               " + %u) is not guest RAM", i, addr, len);
+        }
+        r->iov_cnt++;
+    }
+    if (vgpu_renderer_attach_iov(r->id, r->iov, r->iov_cnt)) {
+        vgpu_backing_unmap(g, r);
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC,
+                           "ATTACH_BACKING: renderer refused resource %u",
+                           r->id);
+    }
+    return vgpu_ok();
+}
+
+VGpuResult vgpu_cmd_detach_backing(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    VGpuResource *r = vgpu_resource_find(g, cmd->u.detach.resource_id);
+
+    if (!r) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
+                           "DETACH_BACKING: no resource %u",
+                           cmd->u.detach.resource_id);
+    }
+    if (!r->iov) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC,
+                           "DETACH_BACKING: resource %u has no backing",
+                           r->id);
+    }
+    vgpu_renderer_detach_iov(r->id);
+    vgpu_backing_unmap(g, r);
+    return vgpu_ok();
+}
+
+/* x + w <= limit without overflow. */
+static bool vgpu_span_fits(uint32_t x, uint32_t w, uint32_t limit)
+{
+    return x <= limit && w <= limit - x;
+}
+
+VGpuResult vgpu_cmd_transfer_to_host_2d(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    const struct virtio_gpu_transfer_to_host_2d *t = &cmd->u.to_host_2d;
+    VGpuResource *r = vgpu_resource_find(g, t->resource_id);
+    struct virtio_gpu_box box = {
+        .x = t->r.x, .y = t->r.y, .w = t->r.width, .h = t->r.height, .d = 1,
+    };
+
+    if (!r) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
+                           "TRANSFER_TO_HOST_2D: no resource %u",
+                           t->resource_id);
+    }
+    if (!vgpu_span_fits(t->r.x, t->r.width, r->width) ||
+        !vgpu_span_fits(t->r.y, t->r.height, r->height)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "TRANSFER_TO_HOST_2D: rect %u,%u %ux%u outside "
+                           "resource %u (%ux%u)", t->r.x, t->r.y,
+                           t->r.width, t->r.height, r->id, r->width,
+                           r->height);
+    }
+    if (!r->iov) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC,
+                           "TRANSFER_TO_HOST_2D: resource %u has no "
+                           "backing", r->id);
+    }
+    if (vgpu_renderer_transfer_write(r->id, 0, 0, 0, 0, &box, t->offset)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "TRANSFER_TO_HOST_2D: renderer refused offset %"
+                           PRIu64, t->offset);
+    }
+    return vgpu_ok();
+}
+
+static VGpuResult vgpu_transfer_3d(VGpuDevice *g, const VGpuCmd *cmd,
+                                   const char *name, bool to_host)
+{
+    const struct virtio_gpu_transfer_host_3d *t = &cmd->u.xfer_3d;
+    VGpuResource *r = vgpu_resource_find(g, t->resource_id);
+    int ret;
+
+    if (!r) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
+                           "%s: no resource %u", name, t->resource_id);
+    }
+    if (cmd->hdr.ctx_id && !vgpu_context_exists(g, cmd->hdr.ctx_id)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID,
+                           "%s: no context %u", name, cmd->hdr.ctx_id);
+    }
+    if (!vgpu_span_fits(t->box.x, t->box.w, r->width) ||
+        !vgpu_span_fits(t->box.y, t->box.h, r->height) ||
+        !vgpu_span_fits(t->box.z, t->box.d, r->layers) ||
+        t->level > r->last_level) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "%s: box %u,%u,%u %ux%ux%u level %u outside "
+                           "resource %u", name, t->box.x, t->box.y,
+                           t->box.z, t->box.w, t->box.h, t->box.d,
+                           t->level, r->id);
+    }
+    if (!r->iov) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC,
+                           "%s: resource %u has no backing", name, r->id);
+    }
+    if (to_host) {
+        ret = vgpu_renderer_transfer_write(r->id, cmd->hdr.ctx_id, t->level,
+                                           t->stride, t->layer_stride,
+                                           &t->box, t->offset);
+    } else {
+        ret = vgpu_renderer_transfer_read(r->id, cmd->hdr.ctx_id, t->level,
+                                          t->stride, t->layer_stride,
+                                          &t->box, t->offset, NULL, 0);
+    }
+    if (ret) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "%s: renderer refused (stride %u, offset %"
+                           PRIu64 ")", name, t->stride, t->offset);
+    }
+    return vgpu_ok();
+}
+
+VGpuResult vgpu_cmd_transfer_to_host_3d(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    return vgpu_transfer_3d(g, cmd, "TRANSFER_TO_HOST_3D", true);
+}
+
+VGpuResult vgpu_cmd_transfer_from_host_3d(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    return vgpu_transfer_3d(g, cmd, "TRANSFER_FROM_HOST_3D", false);
+}
+
+void vgpu_resources_reset(VGpuDevice *g)
+{
+    VGpuResource *r, *tmp;
+
+    QTAILQ_FOREACH_SAFE(r, &g->resources, next, tmp) {
+        vgpu_resource_destroy(g, r);
+    }
+}

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * virtio-gpu-gl scanouts and cursor: outputs, EDID, and the picture on
+ * QEMU's consoles.
+ *
+ * The consoles get our own GraphicHwOps without GRAPHIC_FLAGS_GL, so any
+ * display backend accepts them (none, VNC, SDL, GTK, ...).  On
+ * RESOURCE_FLUSH the scanned-out rectangle is read back from the
+ * renderer into a DisplaySurface.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "hw/display/edid.h"
+#include "hw/display/vgpu.h"
+#include "ui/pixel_ops.h"
+
+static pixman_format_code_t vgpu_pixman_format(uint32_t virtio_format)
+{
+    /* virtio formats name bytes in memory order; pixman names words. */
+    switch (virtio_format) {
+    case VIRTIO_GPU_FORMAT_B8G8R8A8_UNORM:
+        return PIXMAN_a8r8g8b8;
+    case VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM:
+        return PIXMAN_x8r8g8b8;
+    case VIRTIO_GPU_FORMAT_A8R8G8B8_UNORM:
+        return PIXMAN_b8g8r8a8;
+    case VIRTIO_GPU_FORMAT_X8R8G8B8_UNORM:
+        return PIXMAN_b8g8r8x8;
+    case VIRTIO_GPU_FORMAT_R8G8B8A8_UNORM:
+        return PIXMAN_a8b8g8r8;
+    case VIRTIO_GPU_FORMAT_X8B8G8R8_UNORM:
+        return PIXMAN_r8g8b8x8;
+    case VIRTIO_GPU_FORMAT_A8B8G8R8_UNORM:
+        return PIXMAN_r8g8b8a8;
+    case VIRTIO_GPU_FORMAT_R8G8B8X8_UNORM:
+        return PIXMAN_x8b8g8r8;
+    default:
+        return 0;
+    }
+}
+
+static void vgpu_ui_info(void *opaque, uint32_t head, QemuUIInfo *info)
+{
+    VGpuDevice *g = opaque;
+
+    if (head >= g->conf.max_outputs || !info->width || !info->height) {
+        return;
+    }
+    /* The window changed size: offer the guest the new mode. */
+    g->scanout[head].width = info->width;
+    g->scanout[head].height = info->height;
+    g->scanout[head].enabled = true;
+    g->config.events_read |= VIRTIO_GPU_EVENT_DISPLAY;
+    virtio_notify_config(VIRTIO_DEVICE(g));
+}
+
+static const GraphicHwOps vgpu_hw_ops = {
+    .ui_info = vgpu_ui_info,
+};
+
+void vgpu_scanouts_init(VGpuDevice *g)
+{
+    uint32_t i;
+
+    for (i = 0; i < g->conf.max_outputs; i++) {
+        VGpuScanout *s = &g->scanout[i];
+
+        s->width = g->conf.xres;
+        s->height = g->conf.yres;
+        s->enabled = i == 0;
+        s->con = graphic_console_init(DEVICE(g), i, &vgpu_hw_ops, g);
+        dpy_gfx_replace_surface(s->con, NULL);
+    }
+}
+
+static void vgpu_scanout_disable(VGpuScanout *s)
+{
+    s->resource_id = 0;
+    if (s->con) {
+        dpy_gfx_replace_surface(s->con, NULL);
+    }
+    g_free(s->pixels);
+    s->pixels = NULL;
+    s->pixels_w = s->pixels_h = s->pixels_format = 0;
+}
+
+void vgpu_scanouts_fini(VGpuDevice *g)
+{
+    uint32_t i;
+
+    for (i = 0; i < g->conf.max_outputs; i++) {
+        vgpu_scanout_disable(&g->scanout[i]);
+        if (g->scanout[i].con) {
+            graphic_console_close(g->scanout[i].con);
+            g->scanout[i].con = NULL;
+        }
+    }
+}
+
+void vgpu_scanouts_reset(VGpuDevice *g)
+{
+    uint32_t i;
+
+    for (i = 0; i < g->conf.max_outputs; i++) {
+        vgpu_scanout_disable(&g->scanout[i]);
+        dpy_mouse_set(g->scanout[i].con, 0, 0, false);
+    }
+}
+
+void vgpu_scanout_forget_resource(VGpuDevice *g, uint32_t resource_id)
+{
+    uint32_t i;
+
+    for (i = 0; i < g->conf.max_outputs; i++) {
+        if (g->scanout[i].resource_id == resource_id) {
+            vgpu_scanout_disable(&g->scanout[i]);
+        }
+    }
+}
+
+VGpuResult vgpu_cmd_get_display_info(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    struct virtio_gpu_display_one *modes =
+        g_new0(struct virtio_gpu_display_one, VIRTIO_GPU_MAX_SCANOUTS);
+    uint32_t i;
+
+    for (i = 0; i < g->conf.max_outputs; i++) {
+        if (g->scanout[i].enabled) {
+            modes[i].enabled = cpu_to_le32(1);
+            modes[i].r.width = cpu_to_le32(g->scanout[i].width);
+            modes[i].r.height = cpu_to_le32(g->scanout[i].height);
+        }
+    }
+    return (VGpuResult) {
+        .type = VIRTIO_GPU_RESP_OK_DISPLAY_INFO,
+        .data = modes,
+        .data_len = sizeof(*modes) * VIRTIO_GPU_MAX_SCANOUTS,
+    };
+}
+
+VGpuResult vgpu_cmd_get_edid(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    uint32_t id = cmd->u.get_edid.scanout;
+    /* The body of virtio_gpu_resp_edid, after its header. */
+    struct {
+        uint32_t size, padding;
+        uint8_t edid[1024];
+    } *body;
+    qemu_edid_info info = { 0 };
+
+    if (!g->conf.edid || id >= g->conf.max_outputs) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "GET_EDID: scanout %u (the device has %u%s)", id,
+                           g->conf.max_outputs,
+                           g->conf.edid ? "" : ", EDID off");
+    }
+    info.prefx = g->scanout[id].width;
+    info.prefy = g->scanout[id].height;
+    body = g_malloc0(sizeof(*body));
+    qemu_edid_generate(body->edid, sizeof(body->edid), &info);
+    body->size = cpu_to_le32(qemu_edid_size(body->edid));
+    return (VGpuResult) {
+        .type = VIRTIO_GPU_RESP_OK_EDID,
+        .data = body,
+        .data_len = sizeof(*body),
+    };
+}
+
+VGpuResult vgpu_cmd_set_scanout(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    const struct virtio_gpu_set_scanout *c = &cmd->u.set_scanout;
+    VGpuResource *r;
+    VGpuScanout *s;
+
+    if (c->scanout_id >= g->conf.max_outputs) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_SCANOUT_ID,
+                           "SET_SCANOUT: scanout %u (the device has %u)",
+                           c->scanout_id, g->conf.max_outputs);
+    }
+    s = &g->scanout[c->scanout_id];
+    if (c->resource_id == 0) {
+        vgpu_scanout_disable(s);
+        return vgpu_ok();
+    }
+    r = vgpu_resource_find(g, c->resource_id);
+    if (!r) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
+                           "SET_SCANOUT: no resource %u", c->resource_id);
+    }
+    if (!c->r.width || !c->r.height ||
+        c->r.x > r->width || c->r.width > r->width - c->r.x ||
+        c->r.y > r->height || c->r.height > r->height - c->r.y) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "SET_SCANOUT: rect %u,%u %ux%u outside resource "
+                           "%u (%ux%u)", c->r.x, c->r.y, c->r.width,
+                           c->r.height, r->id, r->width, r->height);
+    }
+    if (!vgpu_pixman_format(r->format)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "SET_SCANOUT: resource %u has format %u, not a "
+                           "scanout format", r->id, r->format);
+    }
+    s->resource_id = r->id;
+    s->rect = c->r;
+    return vgpu_ok();
+}
+
+/* Make sure the scanout's DisplaySurface has the rectangle's size. */
+static void vgpu_scanout_surface(VGpuScanout *s, uint32_t format)
+{
+    DisplaySurface *surface;
+
+    if (s->pixels && s->pixels_w == s->rect.width &&
+        s->pixels_h == s->rect.height && s->pixels_format == format) {
+        return;
+    }
+    /* The console must let go of the old surface before we free it. */
+    dpy_gfx_replace_surface(s->con, NULL);
+    g_free(s->pixels);
+    s->pixels_w = s->rect.width;
+    s->pixels_h = s->rect.height;
+    s->pixels_format = format;
+    s->pixels = g_malloc0((size_t)s->pixels_w * s->pixels_h * 4);
+    surface = qemu_create_displaysurface_from(s->pixels_w, s->pixels_h,
+                                              vgpu_pixman_format(format),
+                                              s->pixels_w * 4, s->pixels);
+    dpy_gfx_replace_surface(s->con, surface);
+}
+
+static void vgpu_scanout_readback(VGpuDevice *g, VGpuScanout *s,
+                                  VGpuResource *r)
+{
+    struct virtio_gpu_box box = {
+        .x = s->rect.x, .y = s->rect.y,
+        .w = s->rect.width, .h = s->rect.height, .d = 1,
+    };
+    struct iovec iov;
+
+    vgpu_scanout_surface(s, r->format);
+    iov.iov_base = s->pixels;
+    iov.iov_len = (size_t)s->pixels_w * s->pixels_h * 4;
+    if (vgpu_renderer_transfer_read(r->id, 0, 0, s->pixels_w * 4, 0, &box,
+                                    0, &iov, 1)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "virtio-gpu-gl: cannot read back "
+                      "resource %u for the display\n", r->id);
+        return;
+    }
+    dpy_gfx_update(s->con, 0, 0, s->pixels_w, s->pixels_h);
+}
+
+VGpuResult vgpu_cmd_resource_flush(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    uint32_t id = cmd->u.flush.resource_id;
+    VGpuResource *r = vgpu_resource_find(g, id);
+    uint32_t i;
+
+    if (!r) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
+                           "RESOURCE_FLUSH: no resource %u", id);
+    }
+    for (i = 0; i < g->conf.max_outputs; i++) {
+        if (g->scanout[i].resource_id == id) {
+            vgpu_scanout_readback(g, &g->scanout[i], r);
+        }
+    }
+    return vgpu_ok();
+}
+
+static void vgpu_cursor_define(VGpuDevice *g, VGpuScanout *s,
+                               const struct virtio_gpu_update_cursor *c)
+{
+    uint32_t w = 0, h = 0;
+    g_autofree uint32_t *data = NULL;
+    QEMUCursor *cursor;
+
+    if (!vgpu_resource_find(g, c->resource_id)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "virtio-gpu-gl: UPDATE_CURSOR: no "
+                      "resource %u\n", c->resource_id);
+        return;
+    }
+    data = vgpu_renderer_cursor_data(c->resource_id, &w, &h);
+    if (!data || w != VGPU_CURSOR_SIZE || h != VGPU_CURSOR_SIZE) {
+        qemu_log_mask(LOG_GUEST_ERROR, "virtio-gpu-gl: UPDATE_CURSOR: "
+                      "resource %u is not a %dx%d cursor\n", c->resource_id,
+                      VGPU_CURSOR_SIZE, VGPU_CURSOR_SIZE);
+        return;
+    }
+    cursor = cursor_alloc(w, h);
+    cursor->hot_x = c->hot_x;
+    cursor->hot_y = c->hot_y;
+    memcpy(cursor->data, data, (size_t)w * h * sizeof(uint32_t));
+    dpy_cursor_define(s->con, cursor);
+    cursor_unref(cursor);
+}
+
+void vgpu_cursor_update(VGpuDevice *g, const struct virtio_gpu_update_cursor *c)
+{
+    VGpuScanout *s;
+
+    if (c->pos.scanout_id >= g->conf.max_outputs) {
+        qemu_log_mask(LOG_GUEST_ERROR, "virtio-gpu-gl: cursor on scanout %u "
+                      "(the device has %u)\n", c->pos.scanout_id,
+                      g->conf.max_outputs);
+        return;
+    }
+    s = &g->scanout[c->pos.scanout_id];
+    if (c->hdr.type == VIRTIO_GPU_CMD_UPDATE_CURSOR) {
+        if (c->resource_id == 0) {
+            dpy_mouse_set(s->con, c->pos.x, c->pos.y, false);
+            return;
+        }
+        vgpu_cursor_define(g, s, c);
+    } else if (c->hdr.type != VIRTIO_GPU_CMD_MOVE_CURSOR) {
+        qemu_log_mask(LOG_GUEST_ERROR, "virtio-gpu-gl: unknown cursor "
+                      "command 0x%x\n", c->hdr.type);
+        return;
+    }
+    dpy_mouse_set(s->con, c->pos.x, c->pos.y, true);
+}

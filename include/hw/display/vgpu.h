@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * virtio-gpu-gl device model: the types shared by its stages.
+ *
+ * Data flows one way: the device (vgpu-device.c) pops requests, the
+ * decoder (vgpu-decode.c) turns raw bytes into a checked VGpuCmd, a
+ * handler (vgpu-resource.c, vgpu-context.c, vgpu-scanout.c) acts through
+ * the renderer adapter (vgpu-renderer.c, the only caller of
+ * virglrenderer) and returns a VGpuResult, and the decoder's encoder
+ * writes the response, at once or when its fence signals (vgpu-fence.c).
+ */
+
+#ifndef HW_DISPLAY_VGPU_H
+#define HW_DISPLAY_VGPU_H
+
+#include "qemu/units.h"
+#include "hw/virtio/virtio.h"
+#include "standard-headers/linux/virtio_gpu.h"
+#include "ui/console.h"
+#include "qemu/queue.h"
+#include "qom/object.h"
+
+#define TYPE_VGPU_GL "virtio-gpu-gl-device"
+OBJECT_DECLARE_SIMPLE_TYPE(VGpuDevice, VGPU_GL)
+
+/* Bounds a guest cannot exceed, whatever it asks for. */
+#define VGPU_MAX_RESOURCES      (64 * 1024)
+#define VGPU_MAX_CONTEXTS       (1024)
+#define VGPU_MAX_BACKING_PAGES  (1024 * 1024)   /* mem entries per resource */
+#define VGPU_MAX_SUBMIT         (16 * MiB)      /* one SUBMIT_3D */
+#define VGPU_MAX_DIMENSION      (16384)
+#define VGPU_MAX_BUFFER_SIZE    (1u << 30)      /* PIPE_BUFFER width */
+#define VGPU_CURSOR_SIZE        64
+
+/* One checked command: header and body already in host byte order. */
+typedef struct VGpuCmd {
+    struct virtio_gpu_ctrl_hdr hdr;
+    union {
+        struct virtio_gpu_resource_create_2d create_2d;
+        struct virtio_gpu_resource_create_3d create_3d;
+        struct virtio_gpu_resource_unref unref;
+        struct virtio_gpu_resource_attach_backing attach;
+        struct virtio_gpu_resource_detach_backing detach;
+        struct virtio_gpu_transfer_to_host_2d to_host_2d;
+        struct virtio_gpu_transfer_host_3d xfer_3d;
+        struct virtio_gpu_set_scanout set_scanout;
+        struct virtio_gpu_resource_flush flush;
+        struct virtio_gpu_get_capset_info capset_info;
+        struct virtio_gpu_get_capset capset;
+        struct virtio_gpu_cmd_get_edid get_edid;
+        struct virtio_gpu_ctx_create ctx_create;
+        struct virtio_gpu_ctx_resource ctx_res;
+        struct virtio_gpu_cmd_submit submit;
+        struct virtio_gpu_update_cursor cursor;
+    } u;
+    /* Bytes after the fixed part (mem entries, command stream). */
+    const struct iovec *payload_iov;
+    unsigned int payload_iov_cnt;
+    size_t payload_offset;
+    size_t payload_len;
+} VGpuCmd;
+
+/*
+ * What a handler returns: a response type (OK_NODATA, an OK_* with data
+ * in `data`, or an ERR_*).  Handlers never write responses themselves.
+ */
+typedef struct VGpuResult {
+    uint32_t type;
+    void *data;          /* g_malloc'd body after the header, or NULL */
+    size_t data_len;
+} VGpuResult;
+
+typedef VGpuResult (*VGpuHandler)(VGpuDevice *g, const VGpuCmd *cmd);
+
+typedef struct VGpuResource {
+    uint32_t id;
+    bool is_3d;
+    uint32_t format;
+    uint32_t width, height;
+    uint32_t layers;          /* max(depth, array_size) */
+    uint32_t last_level;
+    struct iovec *iov;        /* guest backing, mapped */
+    unsigned int iov_cnt;
+    QTAILQ_ENTRY(VGpuResource) next;
+} VGpuResource;
+
+typedef struct VGpuScanout {
+    QemuConsole *con;
+    uint32_t resource_id;        /* 0: disabled */
+    struct virtio_gpu_rect rect;
+    uint32_t width, height;      /* the output's current mode */
+    bool enabled;
+    uint8_t *pixels;             /* CPU readback target, owned */
+    uint32_t pixels_w, pixels_h, pixels_format;
+} VGpuScanout;
+
+/* A command whose response waits for its fence. */
+typedef struct VGpuPending {
+    VirtQueueElement *elem;
+    struct virtio_gpu_ctrl_hdr hdr;
+    VGpuResult result;
+    uint32_t seq;                /* renderer fence sequence number */
+    QTAILQ_ENTRY(VGpuPending) next;
+} VGpuPending;
+
+typedef struct VGpuConf {
+    uint32_t max_outputs;
+    uint32_t xres, yres;
+    bool edid;
+} VGpuConf;
+
+struct VGpuDevice {
+    VirtIODevice parent_obj;
+
+    VGpuConf conf;
+    VirtQueue *ctrl_vq;
+    VirtQueue *cursor_vq;
+    QEMUBH *ctrl_bh;
+    QEMUBH *cursor_bh;
+    struct virtio_gpu_config config;
+
+    VGpuScanout scanout[VIRTIO_GPU_MAX_SCANOUTS];
+    QTAILQ_HEAD(, VGpuResource) resources;
+    unsigned int num_resources;
+    unsigned long *contexts;     /* bitmap of live context ids */
+    unsigned int num_contexts;
+
+    /* Fences: responses parked in submission order. */
+    QTAILQ_HEAD(, VGpuPending) pending;
+    uint32_t next_seq;
+    uint32_t signalled_seq;      /* written by the renderer's thread */
+    QEMUBH *fence_bh;
+
+    bool reset_pending;          /* guest reset, renderer side pending */
+    uint32_t num_capsets;
+    Error *migration_blocker;
+};
+
+/* vgpu-decode.c */
+void vgpu_process_ctrl(VGpuDevice *g, VirtQueueElement *elem);
+void vgpu_process_cursor(VGpuDevice *g, VirtQueueElement *elem);
+void vgpu_respond(VGpuDevice *g, VirtQueueElement *elem,
+                  const struct virtio_gpu_ctrl_hdr *req, VGpuResult *res);
+VGpuResult vgpu_ok(void);
+VGpuResult vgpu_err(uint32_t type);
+VGpuResult vgpu_reject(uint32_t type, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
+
+/* vgpu-resource.c */
+VGpuResource *vgpu_resource_find(VGpuDevice *g, uint32_t id);
+VGpuResult vgpu_cmd_resource_create_2d(VGpuDevice *g, const VGpuCmd *cmd);
+VGpuResult vgpu_cmd_resource_create_3d(VGpuDevice *g, const VGpuCmd *cmd);
+VGpuResult vgpu_cmd_resource_unref(VGpuDevice *g, const VGpuCmd *cmd);
+VGpuResult vgpu_cmd_attach_backing(VGpuDevice *g, const VGpuCmd *cmd);
+VGpuResult vgpu_cmd_detach_backing(VGpuDevice *g, const VGpuCmd *cmd);
+VGpuResult vgpu_cmd_transfer_to_host_2d(VGpuDevice *g, const VGpuCmd *cmd);
+VGpuResult vgpu_cmd_transfer_to_host_3d(VGpuDevice *g, const VGpuCmd *cmd);
+VGpuResult vgpu_cmd_transfer_from_host_3d(VGpuDevice *g, const VGpuCmd *cmd);
+void vgpu_resources_reset(VGpuDevice *g);
+
+/* vgpu-context.c */
+bool vgpu_context_exists(VGpuDevice *g, uint32_t ctx_id);
+VGpuResult vgpu_cmd_get_capset_info(VGpuDevice *g, const VGpuCmd *cmd);
+VGpuResult vgpu_cmd_get_capset(VGpuDevice *g, const VGpuCmd *cmd);
+VGpuResult vgpu_cmd_ctx_create(VGpuDevice *g, const VGpuCmd *cmd);
+VGpuResult vgpu_cmd_ctx_destroy(VGpuDevice *g, const VGpuCmd *cmd);
+VGpuResult vgpu_cmd_ctx_attach_resource(VGpuDevice *g, const VGpuCmd *cmd);
+VGpuResult vgpu_cmd_ctx_detach_resource(VGpuDevice *g, const VGpuCmd *cmd);
+VGpuResult vgpu_cmd_submit_3d(VGpuDevice *g, const VGpuCmd *cmd);
+void vgpu_contexts_reset(VGpuDevice *g);
+
+/* vgpu-scanout.c */
+void vgpu_scanouts_init(VGpuDevice *g);
+void vgpu_scanouts_fini(VGpuDevice *g);
+void vgpu_scanouts_reset(VGpuDevice *g);
+void vgpu_scanout_forget_resource(VGpuDevice *g, uint32_t resource_id);
+VGpuResult vgpu_cmd_get_display_info(VGpuDevice *g, const VGpuCmd *cmd);
+VGpuResult vgpu_cmd_get_edid(VGpuDevice *g, const VGpuCmd *cmd);
+VGpuResult vgpu_cmd_set_scanout(VGpuDevice *g, const VGpuCmd *cmd);
+VGpuResult vgpu_cmd_resource_flush(VGpuDevice *g, const VGpuCmd *cmd);
+void vgpu_cursor_update(VGpuDevice *g, const struct virtio_gpu_update_cursor *c);
+
+/* vgpu-fence.c */
+void vgpu_fence_init(VGpuDevice *g);
+void vgpu_fence_fini(VGpuDevice *g);
+void vgpu_fence_park(VGpuDevice *g, VirtQueueElement *elem,
+                     const struct virtio_gpu_ctrl_hdr *hdr, VGpuResult res);
+void vgpu_fence_signalled(VGpuDevice *g, uint32_t seq);
+void vgpu_fence_reset(VGpuDevice *g);
+
+/* vgpu-renderer.c: the only file that calls virgl_renderer_* */
+bool vgpu_renderer_init(VGpuDevice *g, Error **errp);
+void vgpu_renderer_fini(VGpuDevice *g);
+void vgpu_renderer_poll(void);
+void vgpu_renderer_capset(uint32_t id, uint32_t *max_ver, uint32_t *max_size);
+void vgpu_renderer_fill_capset(uint32_t id, uint32_t version, void *buf);
+int vgpu_renderer_resource_create(uint32_t id, uint32_t target,
+                                  uint32_t format, uint32_t bind,
+                                  uint32_t width, uint32_t height,
+                                  uint32_t depth, uint32_t array_size,
+                                  uint32_t last_level, uint32_t nr_samples,
+                                  uint32_t flags);
+void vgpu_renderer_resource_unref(uint32_t id);
+int vgpu_renderer_attach_iov(uint32_t id, struct iovec *iov,
+                             unsigned int cnt);
+void vgpu_renderer_detach_iov(uint32_t id);
+int vgpu_renderer_transfer_write(uint32_t id, uint32_t ctx_id,
+                                 uint32_t level, uint32_t stride,
+                                 uint32_t layer_stride,
+                                 const struct virtio_gpu_box *box,
+                                 uint64_t offset);
+int vgpu_renderer_transfer_read(uint32_t id, uint32_t ctx_id,
+                                uint32_t level, uint32_t stride,
+                                uint32_t layer_stride,
+                                const struct virtio_gpu_box *box,
+                                uint64_t offset, struct iovec *iov,
+                                unsigned int cnt);
+int vgpu_renderer_resource_info(uint32_t id, uint32_t *width,
+                                uint32_t *height, uint32_t *format,
+                                uint32_t *flags);
+int vgpu_renderer_context_create(uint32_t ctx_id, const char *name,
+                                 uint32_t nlen);
+void vgpu_renderer_context_destroy(uint32_t ctx_id);
+void vgpu_renderer_ctx_attach(uint32_t ctx_id, uint32_t res_id);
+void vgpu_renderer_ctx_detach(uint32_t ctx_id, uint32_t res_id);
+int vgpu_renderer_submit(uint32_t ctx_id, void *buf, uint32_t ndw);
+int vgpu_renderer_create_fence(uint32_t seq);
+void *vgpu_renderer_cursor_data(uint32_t id, uint32_t *w, uint32_t *h);
+
+#endif

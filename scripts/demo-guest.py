@@ -34,7 +34,8 @@ def main():
     os.makedirs(out, exist_ok=True)
     os.environ['VGPU_OUTPUT'] = out
     print(f'== booting the aarch64 guest (TCG) with virtio-gpu-gl-pci, '
-          f'modules from {env.module_dir()}', flush=True)
+          f'modules from {env.module_dir()}, -display {env.gl_display()}',
+          flush=True)
     with Guest('aarch64', root='mesa') as g:
         status, probe = g.run('vgpu-probe')
         print('== what the guest sees (vgpu-probe):')
@@ -42,8 +43,9 @@ def main():
         caps = parse_probe(probe)
         print('== running kmscube on the scanout', flush=True)
         # Screenshot while it draws: when it exits, the text console
-        # takes the scanout back.
-        g.run('kmscube -c 600 > /tmp/kmscube.log 2>&1 &')
+        # takes the scanout back.  kmscube quits on any input, so its
+        # stdin is a terminal nobody types on.
+        g.run('kmscube -c 600 < /dev/tty0 > /tmp/kmscube.log 2>&1 &')
         time.sleep(6)
         shot = os.path.join(out, 'demo-screendump.png')
         try:
@@ -61,7 +63,8 @@ def main():
                     f'reach this path')
         kstatus, kms = g.run('wait; tail -n 3 /tmp/kmscube.log', timeout=300)
     print('== report')
-    print(f'   device     : virtio-gpu-gl-pci on -M virt (aarch64, TCG)')
+    print(f'   device     : virtio-gpu-gl-pci on -M virt (aarch64, TCG), '
+          f'modules {env.module_dir()}')
     print(f'   probe      : {"ok" if status == 0 else "failed"}, 3D='
           f'{caps["params"].get("3D_FEATURES", "?")}, capsets: '
           f'{", ".join(sorted(caps["capsets"])) or "none"}')

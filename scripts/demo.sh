@@ -2,19 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # The demo, from a fresh machine: provision the build root, fetch and
-# configure Debian's QEMU, build the guest image and programs, then boot
-# the aarch64 guest with virtio-gpu-gl and report what it sees and draws.
+# configure Debian's QEMU, build our modules, the guest image and
+# programs, then boot the aarch64 guest with virtio-gpu-gl-pci, run
+# kmscube on its scanout and report what the guest sees and draws.
 #
-# Usage: scripts/demo.sh [--module LABEL=DIR]   (default: Debian's modules)
+# Usage: scripts/demo.sh [--module ours|stock|LABEL=DIR]   (default: ours)
 
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-module=stock
+module=ours
 case "${1:-}" in
---module) [ $# -eq 2 ] || vgpu_die "--module needs LABEL=DIR"; module=$2 ;;
+--module) [ $# -eq 2 ] || vgpu_die "--module needs ours, stock or" \
+              "LABEL=DIR"; module=$2 ;;
 "") ;;
-*) vgpu_die "unknown option '$1' (only --module LABEL=DIR is known)" ;;
+*) vgpu_die "unknown option '$1' (only --module is known)" ;;
 esac
 
 "$VGPU_SRC/scripts/setup-root.sh"
@@ -22,7 +24,12 @@ esac
 out="$VGPU_CACHE/demo"
 "$VGPU_SRC/scripts/in-root.sh" bash -c '
     set -a; . "$1/rig.env"; set +a
-    export VGPU_MODULE_DIR=$VGPU_STOCK_MODULES
-    if [ "$3" != stock ]; then export VGPU_MODULE_DIR=${3#*=}; fi
+    case "$3" in
+    ours) VGPU_MODULE_DIR=$VGPU_OUR_MODULES VGPU_DISPLAY=none ;;
+    stock) VGPU_MODULE_DIR=$VGPU_STOCK_MODULES VGPU_DISPLAY=sdl,gl=on ;;
+    *=*) VGPU_MODULE_DIR=${3#*=} VGPU_DISPLAY=none ;;
+    *) echo "error: --module takes ours, stock or LABEL=DIR" >&2; exit 1 ;;
+    esac
+    export VGPU_MODULE_DIR VGPU_DISPLAY
     exec "$2/scripts/with-xvfb.sh" python3 "$2/scripts/demo-guest.py" "$4"
 ' demo "$VGPU_CACHE" "$VGPU_SRC" "$module" "$out"

@@ -32,6 +32,21 @@ ninja -C "$QBUILD" -j"$(nproc)" tests/qtest/qos-test \
     accel-qtest-aarch64.so accel-qtest-x86_64.so >"$WORK/ninja.log" 2>&1 ||
     { tail -n 40 "$WORK/ninja.log"; vgpu_die "building qos-test failed"; }
 
+vgpu_log "building our virtio-gpu-gl modules against Debian's QEMU"
+MODULES="$WORK/modules"
+# A build directory belongs to one source tree (clones live elsewhere).
+if [ "$(cat "$MODULES/.source" 2>/dev/null)" != "$VGPU_SRC" ]; then
+    rm -rf "$MODULES"
+fi
+if [ ! -f "$MODULES/build.ninja" ]; then
+    meson setup "$MODULES" -Dqemu_source="$QSRC" -Dqemu_build="$QBUILD" \
+        >"$WORK/meson.log" 2>&1 ||
+        { tail -n 30 "$WORK/meson.log"; vgpu_die "meson setup failed"; }
+    echo "$VGPU_SRC" > "$MODULES/.source"
+fi
+ninja -C "$MODULES" >"$WORK/modules.log" 2>&1 ||
+    { tail -n 40 "$WORK/modules.log"; vgpu_die "building our modules failed"; }
+
 vgpu_log "building the guest programs"
 "$VGPU_SRC/tests/guest/build.sh" "$WORK/programs" "${ARCHES[@]}"
 
@@ -40,6 +55,7 @@ vgpu_log "building the guest programs"
     echo "VGPU_QEMU_BUILD=$QBUILD"
     echo "VGPU_QEMU_PYTHON=$QSRC/python"
     echo "VGPU_QOS_TEST=$QBUILD/tests/qtest/qos-test"
+    echo "VGPU_OUR_MODULES=$MODULES"
     echo "VGPU_STOCK_MODULES=$(dirname "$(ls /usr/lib/*/qemu/hw-display-virtio-gpu-gl.so | head -n1)")"
 } > "$WORK/rig.env.tmp"
 

@@ -84,7 +84,8 @@ def main():
     baseline = load(args.baseline)
     outcomes = load(args.outcomes)
     if args.only:
-        suites = {args.only}
+        # The scripts phase also runs the style check.
+        suites = {args.only} | ({'style'} if args.only == 'scripts' else set())
     else:
         suites = {k[0] for k in outcomes} | {k[0] for k in baseline}
     if args.action == 'update':

@@ -6,7 +6,8 @@
 # the functional tests that boot real guests, and the micro-benchmark.
 # Each outcome is compared with the recorded baseline of that module.
 #
-# Usage: tests/run-tests.sh [--module LABEL=DIR|stock] [--output DIR]
+# Usage: tests/run-tests.sh [--module stock|ours|LABEL=DIR] [--output DIR]
+#                           [--display SPEC]
 #                           [--only scripts|qtest|functional|bench]
 #                           [--update-baseline]
 
@@ -21,23 +22,28 @@ set +a
 
 LABEL=stock
 MODULES=$VGPU_STOCK_MODULES
+DISPLAY_SPEC=
 OUTPUT=
 ONLY=
 UPDATE=no
 while [ $# -gt 0 ]; do
     case "$1" in
     --module)
-        [ $# -ge 2 ] || vgpu_die "--module needs LABEL=DIR or 'stock'"
-        if [ "$2" != stock ]; then
-            LABEL=${2%%=*}
-            MODULES=${2#*=}
-            vgpu_need_dir "module directory (--module)" "$MODULES"
-        fi
+        [ $# -ge 2 ] || vgpu_die "--module needs stock, ours or LABEL=DIR"
+        case "$2" in
+        stock) LABEL=stock; MODULES=$VGPU_STOCK_MODULES ;;
+        ours) LABEL=ours; MODULES=$VGPU_OUR_MODULES ;;
+        *=*) LABEL=${2%%=*}; MODULES=${2#*=} ;;
+        *) vgpu_die "--module takes stock, ours or LABEL=DIR, not '$2'" ;;
+        esac
+        vgpu_need_dir "module directory (--module)" "$MODULES"
         shift 2 ;;
+    --display) DISPLAY_SPEC=$2; shift 2 ;;
     --output) OUTPUT=$2; shift 2 ;;
     --only)
         case "$2" in
         scripts|qtest|functional|bench) ONLY=$2 ;;
+        style) ONLY=scripts ;;
         *) vgpu_die "--only takes scripts, qtest, functional or bench," \
             "not '$2'" ;;
         esac
@@ -69,23 +75,34 @@ XVFB_PID=
 trap '[ -z "$XVFB_PID" ] || kill "$XVFB_PID" 2>/dev/null || true' EXIT
 start_xvfb
 
+# Debian's device needs a GL display; ours renders on its own, so it is
+# tested with none.
+if [ -z "$DISPLAY_SPEC" ]; then
+    DISPLAY_SPEC=none
+    [ "$LABEL" != stock ] || DISPLAY_SPEC=sdl,gl=on
+fi
 export VGPU_MODULE_DIR=$MODULES VGPU_MODULE_LABEL=$LABEL VGPU_OUTPUT=$OUTPUT
-vgpu_log "testing module directory $MODULES ($LABEL); results in $OUTPUT"
+export VGPU_DISPLAY=$DISPLAY_SPEC
+vgpu_log "testing module directory $MODULES ($LABEL, -display" \
+    "$DISPLAY_SPEC); results in $OUTPUT"
 
 run_qtests() {
     local arch
     for arch in aarch64 x86_64; do
         vgpu_log "qtest suite on $arch"
         bash "$VGPU_SRC/tests/qtest/run-suite.sh" "$VGPU_QOS_TEST" \
-            "/usr/bin/qemu-system-$arch" "$MODULES" "$OUTPUT/qtest-$arch.tsv"
+            "/usr/bin/qemu-system-$arch" "$MODULES" "$OUTPUT/qtest-$arch.tsv" \
+            "$DISPLAY_SPEC"
         sed "s/^/qtest\t/" "$OUTPUT/qtest-$arch.tsv" >> "$OUTPUT/outcomes.tsv"
     done
 }
 
 run_scripts() {
-    vgpu_log "bad arguments to our scripts"
+    vgpu_log "bad arguments to our scripts; QEMU's checkpatch on our C files"
     bash "$VGPU_SRC/tests/scripts/run.sh" "$OUTPUT/scripts.tsv"
     sed "s/^/scripts\t/" "$OUTPUT/scripts.tsv" >> "$OUTPUT/outcomes.tsv"
+    bash "$VGPU_SRC/tests/checkpatch.sh" "$VGPU_QEMU_SOURCE" "$OUTPUT/style.tsv"
+    sed "s/^/style\t/" "$OUTPUT/style.tsv" >> "$OUTPUT/outcomes.tsv"
 }
 
 run_functional() {

@@ -294,7 +294,8 @@ static void vgpu_cursor_define(VGpuDevice *g, VGpuScanout *s,
     cursor_unref(cursor);
 }
 
-void vgpu_cursor_update(VGpuDevice *g, const struct virtio_gpu_update_cursor *c)
+void vgpu_cursor_update(VGpuDevice *g,
+                        const struct virtio_gpu_update_cursor *c)
 {
     VGpuScanout *s;
 

@@ -8,8 +8,11 @@ bandwidth) in it.  With two or more modules the first is the reference
 and each other gets its ratio to it.  Never a timed test: the figures are
 recorded, not judged.
 
-Usage: run.py --module LABEL=DIR [--module LABEL=DIR ...] --output FILE
+Usage: run.py --module LABEL=DIR[@DISPLAY] [--module ...] --output FILE
               [--arch aarch64|x86_64] [--repeat N]
+
+DISPLAY is the -display for that module (default: $VGPU_DISPLAY): the
+stock device needs a GL display, ours runs with none.
 """
 
 import argparse
@@ -25,9 +28,9 @@ from vgpu.guest import Guest  # noqa: E402
 from vgpu.testcase import parse_bench  # noqa: E402
 
 
-def bench_once(arch, module_dir):
+def bench_once(arch, module_dir, display):
     os.environ['VGPU_MODULE_DIR'] = module_dir
-    with Guest(arch) as g:
+    with Guest(arch, display=display) as g:
         status, out = g.run('vgpu-bench', timeout=300)
     if status != 0:
         raise RuntimeError(f'vgpu-bench failed ({status}):\n{out}')
@@ -66,22 +69,28 @@ def main():
     modules = []
     for m in args.module:
         label, sep, path = m.partition('=')
+        path, _, display = path.partition('@')
         if not sep or not os.path.isdir(path):
-            parser.error(f'--module {m!r}: want LABEL=DIR with an existing '
-                         f'directory')
-        modules.append((label, path))
+            parser.error(f'--module {m!r}: want LABEL=DIR[@DISPLAY] with an '
+                         f'existing directory')
+        modules.append((label, path, display or None))
     result = {'arch': args.arch, 'modules': {}, 'ratios': {}}
-    for label, path in modules:
-        runs = [bench_once(args.arch, path) for _ in range(args.repeat)]
-        result['modules'][label] = {'dir': path, 'figures': merge(runs)}
+    for label, path, display in modules:
+        runs = [bench_once(args.arch, path, display)
+                for _ in range(args.repeat)]
+        result['modules'][label] = {'dir': path, 'display': display,
+                                    'figures': merge(runs)}
         for name, values in result['modules'][label]['figures'].items():
             shown = ' '.join(f'{k}={v:g}' for k, v in values.items())
             print(f'BENCH {label} {name} {shown}')
     ref_label = modules[0][0]
-    for label, _ in modules[1:]:
+    for label, _, _ in modules[1:]:
         result['ratios'][f'{label}/{ref_label}'] = ratios(
             result['modules'][ref_label]['figures'],
             result['modules'][label]['figures'])
+    for pair, values in result['ratios'].items():
+        for key, value in sorted(values.items()):
+            print(f'RATIO {pair} {key} {value:.3f}')
     with open(args.output, 'w', encoding='utf-8') as f:
         json.dump(result, f, indent=2, sort_keys=True)
     print(f'benchmark figures written to {args.output}')

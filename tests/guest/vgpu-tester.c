@@ -134,6 +134,7 @@ static uint8_t pattern_byte(size_t i, uint8_t seed)
 static int mem_access(uint8_t *p, size_t n, enum mem_op op, uint8_t seed,
                       size_t *bad)
 {
+    /* volatile: i must survive the siglongjmp out of a faulting access */
     volatile size_t i = 0;
     int sig;
 

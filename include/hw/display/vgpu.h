@@ -178,7 +178,8 @@ VGpuResult vgpu_cmd_get_display_info(VGpuDevice *g, const VGpuCmd *cmd);
 VGpuResult vgpu_cmd_get_edid(VGpuDevice *g, const VGpuCmd *cmd);
 VGpuResult vgpu_cmd_set_scanout(VGpuDevice *g, const VGpuCmd *cmd);
 VGpuResult vgpu_cmd_resource_flush(VGpuDevice *g, const VGpuCmd *cmd);
-void vgpu_cursor_update(VGpuDevice *g, const struct virtio_gpu_update_cursor *c);
+void vgpu_cursor_update(VGpuDevice *g,
+                        const struct virtio_gpu_update_cursor *c);
 
 /* vgpu-fence.c */
 void vgpu_fence_init(VGpuDevice *g);

@@ -95,8 +95,10 @@ class Guest:
         try:
             self.vm.launch()
         except Exception as e:
-            raise GuestError(f'QEMU did not start: {e}; log: '
-                             f'{self.qemu_log()}') from e
+            # QEMUMachine reads QEMU's output only once it is shut down.
+            self.shutdown()
+            raise GuestError(f'QEMU did not start: {self.qemu_log() or e}'
+                             ) from e
         self.wait_for('VGPU-GUEST-READY', timeout)
         self.wait_for(PROMPT, 30)
 

@@ -88,8 +88,10 @@ void vgpu_fence_reset(VGpuDevice *g)
         g_free(p->result.data);
         g_free(p);
     }
-    g->next_seq = 0;
-    qatomic_store_release(&g->signalled_seq, 0);
+    /*
+     * Sequence numbers keep counting across resets: a fence from before
+     * the reset that signals late then cannot answer a newer request.
+     */
 }
 
 void vgpu_fence_fini(VGpuDevice *g)

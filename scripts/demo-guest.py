@@ -45,8 +45,8 @@ def main():
         # Screenshot while it draws: when it exits, the text console
         # takes the scanout back.  kmscube quits on any input, so its
         # stdin is a terminal nobody types on.
-        g.run('kmscube -c 600 < /dev/tty0 > /tmp/kmscube.log 2>&1 &')
-        time.sleep(6)
+        g.run('kmscube -c 1200 < /dev/tty0 > /tmp/kmscube.log 2>&1 &')
+        time.sleep(5)
         shot = os.path.join(out, 'demo-screendump.png')
         try:
             pic = g.screendump('demo')

@@ -49,9 +49,9 @@ class GuestChecks:
             # Look while it draws: on exit the text console comes back.
             # kmscube quits on any input, so its stdin is a terminal that
             # nobody types on.
-            self.run_ok(g, 'kmscube -c 600 < /dev/tty0 '
+            self.run_ok(g, 'kmscube -c 1200 < /dev/tty0 '
                         '> /tmp/kmscube.log 2>&1 &')
-            time.sleep(6)
+            time.sleep(5)
             pic = g.screendump('kmscube')
             pic.save_png(self.save_artifact('kmscube.png', ''))
             out = self.run_ok(g, 'wait; tail -n 3 /tmp/kmscube.log',

@@ -51,8 +51,8 @@ class GuestChecks:
             # nobody types on.
             self.run_ok(g, 'kmscube -c 1200 < /dev/tty0 '
                         '> /tmp/kmscube.log 2>&1 &')
-            time.sleep(5)
-            pic = g.screendump('kmscube')
+            pic = self.screendump_until(
+                g, 'kmscube', lambda p: len(p.colours(step=8)) > 16)
             pic.save_png(self.save_artifact('kmscube.png', ''))
             out = self.run_ok(g, 'wait; tail -n 3 /tmp/kmscube.log',
                               timeout=300)
@@ -67,7 +67,9 @@ class GuestChecks:
         with self.guest() as g:
             self.run_ok(g, 'for i in 1 2 3 4 5 6 7 8; do '
                         'echo VGPU-CONSOLE-TEXT > /dev/tty0; done')
-            pic = g.screendump('console')
+            pic = self.screendump_until(
+                g, 'console', lambda p: p.fraction(lambda c: max(c) > 128)
+                > 0.001)
         pic.save_png(self.save_artifact('console.png', ''))
         lit = pic.fraction(lambda p: max(p) > 128)
         self.assertGreater(lit, 0.001, 'no text visible on the scanout')

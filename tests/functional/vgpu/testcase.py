@@ -4,6 +4,7 @@
 import glob
 import json
 import os
+import time
 import unittest
 
 from . import env
@@ -28,6 +29,18 @@ class VgpuTest(unittest.TestCase):
         if not env.x_display():
             raise unittest.SkipTest(f'{what} needs an X server (DISPLAY '
                                     f'is not set)')
+
+    def screendump_until(self, g, name, predicate, timeout=20):
+        """Screendumps until predicate(picture) holds or time runs out;
+        the display is updated asynchronously (the guest's flush, then
+        ours), so one look right after a guest command can be too early.
+        Returns the last picture."""
+        deadline = time.monotonic() + timeout
+        while True:
+            pic = g.screendump(name)
+            if predicate(pic) or time.monotonic() > deadline:
+                return pic
+            time.sleep(0.5)
 
     def run_ok(self, g, command, timeout=120):
         status, out = g.run(command, timeout)

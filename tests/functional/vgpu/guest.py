@@ -51,7 +51,10 @@ class Guest:
         setup = ARCH_SETUP[arch]
         self.workdir = tempfile.mkdtemp(prefix='vgpu-', dir=env.output_dir())
         self.console_log = os.path.join(self.workdir, 'console.log')
+        # setpriv makes the kernel kill QEMU when the test process dies,
+        # so a crashed or interrupted run leaves no guest behind.
         self.vm = QEMUMachine(env.qemu_binary(arch), name=name or arch,
+                              wrapper=['setpriv', '--pdeathsig', 'KILL'],
                               base_temp_dir=self.workdir,
                               log_dir=self.workdir)
         self.vm.set_machine(setup['machine'])

@@ -107,7 +107,6 @@ VGpuResult vgpu_cmd_ctx_create(VGpuDevice *g, const VGpuCmd *cmd)
                            "CTX_CREATE: renderer refused context %u", id);
     }
     set_bit(id, g->contexts);
-    g->num_contexts++;
     return vgpu_ok();
 }
 
@@ -121,7 +120,6 @@ VGpuResult vgpu_cmd_ctx_destroy(VGpuDevice *g, const VGpuCmd *cmd)
     }
     vgpu_renderer_context_destroy(id);
     clear_bit(id, g->contexts);
-    g->num_contexts--;
     return vgpu_ok();
 }
 
@@ -197,5 +195,4 @@ void vgpu_contexts_reset(VGpuDevice *g)
         vgpu_renderer_context_destroy(id);
     }
     bitmap_zero(g->contexts, VGPU_MAX_CONTEXTS);
-    g->num_contexts = 0;
 }

@@ -11,7 +11,6 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/bitmap.h"
-#include "qemu/iov.h"
 #include "qemu/main-loop.h"
 #include "qemu/module.h"
 #include "hw/qdev-properties.h"
@@ -20,11 +19,6 @@
 #include "standard-headers/linux/virtio_ids.h"
 #include "hw/display/vgpu.h"
 
-/*
- * Queue notifications arrive on vCPU threads (TCG has no ioeventfd), but
- * the renderer's GL context is current in the main loop thread only: the
- * notification just schedules the work there.
- */
 static void vgpu_drop_guest_state(VGpuDevice *g);
 
 static void vgpu_ctrl_bh(void *opaque)
@@ -62,6 +56,11 @@ static void vgpu_cursor_bh(void *opaque)
     virtio_notify(VIRTIO_DEVICE(g), g->cursor_vq);
 }
 
+/*
+ * Queue notifications arrive on vCPU threads (TCG has no ioeventfd), but
+ * the renderer's GL context is current in the main loop thread only: the
+ * notification just schedules the work there.
+ */
 static void vgpu_handle_ctrl(VirtIODevice *vdev, VirtQueue *vq)
 {
     qemu_bh_schedule(VGPU_GL(vdev)->ctrl_bh);
@@ -88,8 +87,7 @@ static void vgpu_get_config(VirtIODevice *vdev, uint8_t *config)
 {
     VGpuDevice *g = VGPU_GL(vdev);
     struct virtio_gpu_config c = {
-        .events_read = cpu_to_le32(g->config.events_read),
-        .events_clear = cpu_to_le32(g->config.events_clear),
+        .events_read = cpu_to_le32(g->events_read),
         .num_scanouts = cpu_to_le32(g->conf.max_outputs),
         .num_capsets = cpu_to_le32(g->num_capsets),
     };
@@ -104,7 +102,7 @@ static void vgpu_set_config(VirtIODevice *vdev, const uint8_t *config)
 
     memcpy(&c, config, sizeof(c));
     /* Only events_clear is writable: it acknowledges events. */
-    g->config.events_read &= ~le32_to_cpu(c.events_clear);
+    g->events_read &= ~le32_to_cpu(c.events_clear);
 }
 
 static bool vgpu_check_conf(VGpuDevice *g, Error **errp)
@@ -166,10 +164,12 @@ static void vgpu_realize(DeviceState *dev, Error **errp)
     vgpu_scanouts_init(g);
 }
 
-/* Drop everything the guest created; used on reset and unrealize. */
+/*
+ * Drop everything the guest created; used on reset and unrealize, whose
+ * callers drop the parked fences themselves (a reset must do so at once).
+ */
 static void vgpu_drop_guest_state(VGpuDevice *g)
 {
-    vgpu_fence_reset(g);
     vgpu_scanouts_reset(g);
     vgpu_resources_reset(g);
     vgpu_contexts_reset(g);
@@ -182,8 +182,8 @@ static void vgpu_unrealize(DeviceState *dev)
 
     qemu_bh_delete(g->ctrl_bh);
     qemu_bh_delete(g->cursor_bh);
-    vgpu_drop_guest_state(g);
     vgpu_fence_fini(g);
+    vgpu_drop_guest_state(g);
     vgpu_scanouts_fini(g);
     virtio_delete_queue(g->ctrl_vq);
     virtio_delete_queue(g->cursor_vq);
@@ -204,7 +204,7 @@ static void vgpu_reset(VirtIODevice *vdev)
      */
     vgpu_fence_reset(g);
     g->reset_pending = true;
-    g->config.events_read = 0;
+    g->events_read = 0;
     qemu_bh_schedule(g->ctrl_bh);
 }
 

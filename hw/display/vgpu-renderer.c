@@ -190,22 +190,6 @@ int vgpu_renderer_transfer_read(uint32_t id, uint32_t ctx_id,
                                             iov, cnt);
 }
 
-int vgpu_renderer_resource_info(uint32_t id, uint32_t *width,
-                                uint32_t *height, uint32_t *format,
-                                uint32_t *flags)
-{
-    struct virgl_renderer_resource_info info;
-    int ret = virgl_renderer_resource_get_info(id, &info);
-
-    if (ret == 0) {
-        *width = info.width;
-        *height = info.height;
-        *format = info.virgl_format;
-        *flags = info.flags;
-    }
-    return ret;
-}
-
 int vgpu_renderer_context_create(uint32_t ctx_id, const char *name,
                                  uint32_t nlen)
 {

@@ -67,13 +67,11 @@ static VGpuResult vgpu_check_new_id(VGpuDevice *g, const char *cmd,
     return vgpu_ok();
 }
 
-static VGpuResource *vgpu_resource_add(VGpuDevice *g, uint32_t id,
-                                       bool is_3d)
+static VGpuResource *vgpu_resource_add(VGpuDevice *g, uint32_t id)
 {
     VGpuResource *r = g_new0(VGpuResource, 1);
 
     r->id = id;
-    r->is_3d = is_3d;
     QTAILQ_INSERT_TAIL(&g->resources, r, next);
     g->num_resources++;
     return r;
@@ -109,7 +107,7 @@ VGpuResult vgpu_cmd_resource_create_2d(VGpuDevice *g, const VGpuCmd *cmd)
                            "RESOURCE_CREATE_2D: renderer refused %ux%u",
                            c->width, c->height);
     }
-    r = vgpu_resource_add(g, c->resource_id, false);
+    r = vgpu_resource_add(g, c->resource_id);
     r->format = c->format;
     r->width = c->width;
     r->height = c->height;
@@ -148,7 +146,7 @@ VGpuResult vgpu_cmd_resource_create_3d(VGpuDevice *g, const VGpuCmd *cmd)
                            "RESOURCE_CREATE_3D: renderer refused format %u "
                            "bind 0x%x", c->format, c->bind);
     }
-    r = vgpu_resource_add(g, c->resource_id, true);
+    r = vgpu_resource_add(g, c->resource_id);
     r->format = c->format;
     r->width = c->width;
     r->height = c->height;

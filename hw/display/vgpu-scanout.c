@@ -51,7 +51,7 @@ static void vgpu_ui_info(void *opaque, uint32_t head, QemuUIInfo *info)
     g->scanout[head].width = info->width;
     g->scanout[head].height = info->height;
     g->scanout[head].enabled = true;
-    g->config.events_read |= VIRTIO_GPU_EVENT_DISPLAY;
+    g->events_read |= VIRTIO_GPU_EVENT_DISPLAY;
     virtio_notify_config(VIRTIO_DEVICE(g));
 }
 

@@ -74,7 +74,6 @@ typedef VGpuResult (*VGpuHandler)(VGpuDevice *g, const VGpuCmd *cmd);
 
 typedef struct VGpuResource {
     uint32_t id;
-    bool is_3d;
     uint32_t format;
     uint32_t width, height;
     uint32_t layers;          /* max(depth, array_size) */
@@ -117,13 +116,12 @@ struct VGpuDevice {
     VirtQueue *cursor_vq;
     QEMUBH *ctrl_bh;
     QEMUBH *cursor_bh;
-    struct virtio_gpu_config config;
+    uint32_t events_read;        /* config space; the guest clears it */
 
     VGpuScanout scanout[VIRTIO_GPU_MAX_SCANOUTS];
     QTAILQ_HEAD(, VGpuResource) resources;
     unsigned int num_resources;
     unsigned long *contexts;     /* bitmap of live context ids */
-    unsigned int num_contexts;
 
     /* Fences: responses parked in submission order. */
     QTAILQ_HEAD(, VGpuPending) pending;
@@ -216,9 +214,6 @@ int vgpu_renderer_transfer_read(uint32_t id, uint32_t ctx_id,
                                 const struct virtio_gpu_box *box,
                                 uint64_t offset, struct iovec *iov,
                                 unsigned int cnt);
-int vgpu_renderer_resource_info(uint32_t id, uint32_t *width,
-                                uint32_t *height, uint32_t *format,
-                                uint32_t *flags);
 int vgpu_renderer_context_create(uint32_t ctx_id, const char *name,
                                  uint32_t nlen);
 void vgpu_renderer_context_destroy(uint32_t ctx_id);

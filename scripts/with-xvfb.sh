@@ -24,5 +24,5 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 [ -e "/tmp/.X11-unix/X$n" ] || { cat "$log"; vgpu_die "Xvfb did not start"; }
-export DISPLAY=":$n"
+export DISPLAY=":$n" VGPU_UNDER_XVFB=1
 "$@"

@@ -20,6 +20,10 @@ set -a
 . "$VGPU_CACHE/rig.env"
 set +a
 
+# Windowed GL displays (the stock device needs one) draw on Xvfb.
+[ -n "${VGPU_UNDER_XVFB:-}" ] ||
+    exec "$VGPU_SRC/scripts/with-xvfb.sh" "$0" "$@"
+
 LABEL=stock
 MODULES=$VGPU_STOCK_MODULES
 DISPLAY_SPEC=
@@ -56,24 +60,6 @@ OUTPUT=${OUTPUT:-$VGPU_CACHE/results/$LABEL-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUTPUT"
 BASELINE="$VGPU_SRC/tests/bench/baseline"
 
-# Windowed GL displays (the stock device needs one) draw on Xvfb.
-start_xvfb() {
-    local n
-    for n in $(seq 90 99); do
-        [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || break
-    done
-    Xvfb ":$n" -screen 0 1920x1080x24 -nolisten tcp >"$OUTPUT/xvfb.log" 2>&1 &
-    XVFB_PID=$!
-    export DISPLAY=":$n"
-    for _ in $(seq 50); do
-        [ -e "/tmp/.X11-unix/X$n" ] && return 0
-        sleep 0.1
-    done
-    vgpu_die "Xvfb did not start on :$n (see $OUTPUT/xvfb.log)"
-}
-XVFB_PID=
-trap '[ -z "$XVFB_PID" ] || kill "$XVFB_PID" 2>/dev/null || true' EXIT
-start_xvfb
 
 # Debian's device needs a GL display; ours renders on its own, so it is
 # tested with none.

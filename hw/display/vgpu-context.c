@@ -9,6 +9,7 @@
 #include "qemu/iov.h"
 #include "qemu/log.h"
 #include "hw/display/vgpu.h"
+#include "trace.h"
 
 /* The capsets virgl serves, in GET_CAPSET_INFO index order. */
 static const uint32_t vgpu_capset_ids[] = {
@@ -107,6 +108,7 @@ VGpuResult vgpu_cmd_ctx_create(VGpuDevice *g, const VGpuCmd *cmd)
                            "CTX_CREATE: renderer refused context %u", id);
     }
     set_bit(id, g->contexts);
+    trace_vgpu_ctx_create(id, c->context_init);
     return vgpu_ok();
 }
 
@@ -120,6 +122,7 @@ VGpuResult vgpu_cmd_ctx_destroy(VGpuDevice *g, const VGpuCmd *cmd)
     }
     vgpu_renderer_context_destroy(id);
     clear_bit(id, g->contexts);
+    trace_vgpu_ctx_destroy(id);
     return vgpu_ok();
 }
 
@@ -174,6 +177,7 @@ VGpuResult vgpu_cmd_submit_3d(VGpuDevice *g, const VGpuCmd *cmd)
     if (!size) {
         return vgpu_ok();
     }
+    trace_vgpu_submit(cmd->hdr.ctx_id, size);
     buf = g_malloc(size);
     iov_to_buf(cmd->payload_iov, cmd->payload_iov_cnt, cmd->payload_offset,
                buf, size);

@@ -14,6 +14,7 @@
 #include "qemu/iov.h"
 #include "qemu/log.h"
 #include "hw/display/vgpu.h"
+#include "trace.h"
 
 typedef struct VGpuCmdDesc {
     const char *name;
@@ -118,6 +119,7 @@ VGpuResult vgpu_reject(uint32_t type, const char *fmt, ...)
     msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     qemu_log_mask(LOG_GUEST_ERROR, "virtio-gpu-gl: %s\n", msg);
+    trace_vgpu_cmd_reject(msg);
     return vgpu_err(type);
 }
 
@@ -186,6 +188,7 @@ void vgpu_respond(VGpuDevice *g, VirtQueueElement *elem,
     };
     size_t len;
 
+    trace_vgpu_resp(req->type, res->type, req->fence_id);
     vgpu_hdr_to_le(&hdr);
     len = iov_from_buf(elem->in_sg, elem->in_num, 0, &hdr, sizeof(hdr));
     if (res->data && len == sizeof(hdr)) {
@@ -243,6 +246,8 @@ void vgpu_process_ctrl(VGpuDevice *g, VirtQueueElement *elem)
     const VGpuCmdDesc *d = vgpu_decode(elem, &cmd, &res);
 
     if (d) {
+        trace_vgpu_cmd(d->name, cmd.hdr.ctx_id, cmd.hdr.flags,
+                       cmd.hdr.fence_id);
         res = d->handler(g, &cmd);
     }
     if (cmd.hdr.flags & VIRTIO_GPU_FLAG_FENCE) {

@@ -18,13 +18,16 @@
 #include "migration/blocker.h"
 #include "standard-headers/linux/virtio_ids.h"
 #include "hw/display/vgpu.h"
+#include "trace.h"
 
-static void vgpu_drop_guest_state(VGpuDevice *g);
-
-static void vgpu_ctrl_bh(void *opaque)
+/*
+ * One round of the render thread (vgpu-worker.c), with the BQL held:
+ * a pending guest reset first, then every request on both queues.
+ */
+void vgpu_serve_queues(VGpuDevice *g)
 {
-    VGpuDevice *g = opaque;
     VirtQueueElement *elem;
+    bool cursor_moved = false;
 
     if (g->reset_pending) {
         /*
@@ -33,42 +36,32 @@ static void vgpu_ctrl_bh(void *opaque)
          * thread for good and no fence ever signals again.
          */
         g->reset_pending = false;
+        trace_vgpu_reset_renderer();
         vgpu_drop_guest_state(g);
     }
-
     while ((elem = virtqueue_pop(g->ctrl_vq, sizeof(VirtQueueElement)))) {
         vgpu_process_ctrl(g, elem);
+    }
+    while ((elem = virtqueue_pop(g->cursor_vq, sizeof(VirtQueueElement)))) {
+        vgpu_process_cursor(g, elem);
+        virtqueue_push(g->cursor_vq, elem, 0);
+        g_free(elem);
+        cursor_moved = true;
+    }
+    if (cursor_moved) {
+        virtio_notify(VIRTIO_DEVICE(g), g->cursor_vq);
     }
     /* Retire fences the renderer finished while we were busy. */
     vgpu_renderer_poll();
 }
 
-static void vgpu_cursor_bh(void *opaque)
-{
-    VGpuDevice *g = opaque;
-    VirtQueueElement *elem;
-
-    while ((elem = virtqueue_pop(g->cursor_vq, sizeof(VirtQueueElement)))) {
-        vgpu_process_cursor(g, elem);
-        virtqueue_push(g->cursor_vq, elem, 0);
-        g_free(elem);
-    }
-    virtio_notify(VIRTIO_DEVICE(g), g->cursor_vq);
-}
-
 /*
- * Queue notifications arrive on vCPU threads (TCG has no ioeventfd), but
- * the renderer's GL context is current in the main loop thread only: the
- * notification just schedules the work there.
+ * Queue notifications arrive on vCPU threads (TCG has no ioeventfd) or
+ * in the main loop; the requests are served on the render thread.
  */
-static void vgpu_handle_ctrl(VirtIODevice *vdev, VirtQueue *vq)
+static void vgpu_handle_queue(VirtIODevice *vdev, VirtQueue *vq)
 {
-    qemu_bh_schedule(VGPU_GL(vdev)->ctrl_bh);
-}
-
-static void vgpu_handle_cursor(VirtIODevice *vdev, VirtQueue *vq)
-{
-    qemu_bh_schedule(VGPU_GL(vdev)->cursor_bh);
+    vgpu_worker_kick(VGPU_GL(vdev));
 }
 
 static uint64_t vgpu_get_features(VirtIODevice *vdev, uint64_t features,
@@ -123,7 +116,8 @@ static bool vgpu_check_conf(VGpuDevice *g, Error **errp)
     return true;
 }
 
-static void vgpu_count_capsets(VGpuDevice *g)
+/* On the render thread, once the renderer is up. */
+void vgpu_count_capsets(VGpuDevice *g)
 {
     uint32_t max_ver = 0, max_size = 0;
 
@@ -136,6 +130,9 @@ static void vgpu_realize(DeviceState *dev, Error **errp)
     VirtIODevice *vdev = VIRTIO_DEVICE(dev);
     VGpuDevice *g = VGPU_GL(dev);
 
+#ifdef VGPU_OUT_OF_TREE
+    vgpu_trace_apply_cmdline();
+#endif
     if (!vgpu_check_conf(g, errp)) {
         return;
     }
@@ -145,22 +142,18 @@ static void vgpu_realize(DeviceState *dev, Error **errp)
     if (migrate_add_blocker(&g->migration_blocker, errp) < 0) {
         return;
     }
-    if (!vgpu_renderer_init(g, errp)) {
+    QTAILQ_INIT(&g->resources);
+    g->contexts = bitmap_new(VGPU_MAX_CONTEXTS);
+    if (!vgpu_worker_start(g, errp)) {
+        g_free(g->contexts);
         migrate_del_blocker(&g->migration_blocker);
         return;
     }
-    vgpu_count_capsets(g);
-    QTAILQ_INIT(&g->resources);
-    g->contexts = bitmap_new(VGPU_MAX_CONTEXTS);
     vgpu_fence_init(g);
 
     virtio_init(vdev, VIRTIO_ID_GPU, sizeof(struct virtio_gpu_config));
-    g->ctrl_vq = virtio_add_queue(vdev, 256, vgpu_handle_ctrl);
-    g->cursor_vq = virtio_add_queue(vdev, 16, vgpu_handle_cursor);
-    g->ctrl_bh = qemu_bh_new_guarded(vgpu_ctrl_bh, g,
-                                     &dev->mem_reentrancy_guard);
-    g->cursor_bh = qemu_bh_new_guarded(vgpu_cursor_bh, g,
-                                       &dev->mem_reentrancy_guard);
+    g->ctrl_vq = virtio_add_queue(vdev, 256, vgpu_handle_queue);
+    g->cursor_vq = virtio_add_queue(vdev, 16, vgpu_handle_queue);
     vgpu_scanouts_init(g);
 }
 
@@ -168,7 +161,7 @@ static void vgpu_realize(DeviceState *dev, Error **errp)
  * Drop everything the guest created; used on reset and unrealize, whose
  * callers drop the parked fences themselves (a reset must do so at once).
  */
-static void vgpu_drop_guest_state(VGpuDevice *g)
+void vgpu_drop_guest_state(VGpuDevice *g)
 {
     vgpu_scanouts_reset(g);
     vgpu_resources_reset(g);
@@ -180,16 +173,17 @@ static void vgpu_unrealize(DeviceState *dev)
     VirtIODevice *vdev = VIRTIO_DEVICE(dev);
     VGpuDevice *g = VGPU_GL(dev);
 
-    qemu_bh_delete(g->ctrl_bh);
-    qemu_bh_delete(g->cursor_bh);
+    /*
+     * The render thread drops the guest's objects and the renderer, whose
+     * sync thread stops with it: only then can the fence BH go.
+     */
+    vgpu_worker_stop(g);
     vgpu_fence_fini(g);
-    vgpu_drop_guest_state(g);
     vgpu_scanouts_fini(g);
     virtio_delete_queue(g->ctrl_vq);
     virtio_delete_queue(g->cursor_vq);
     virtio_cleanup(vdev);
     g_free(g->contexts);
-    vgpu_renderer_fini(g);
     migrate_del_blocker(&g->migration_blocker);
 }
 
@@ -198,14 +192,15 @@ static void vgpu_reset(VirtIODevice *vdev)
     VGpuDevice *g = VGPU_GL(vdev);
 
     /*
-     * A guest resets from a vCPU thread; the renderer may only be used
-     * from the main loop, so the bottom half does the work.  Parked
-     * requests go now, before the queues are reset under them.
+     * The renderer may only be used from the render thread, which does
+     * the work.  Parked requests go now, before the queues are reset
+     * under them.
      */
+    trace_vgpu_reset();
     vgpu_fence_reset(g);
     g->reset_pending = true;
     g->events_read = 0;
-    qemu_bh_schedule(g->ctrl_bh);
+    vgpu_worker_kick(g);
 }
 
 static const Property vgpu_properties[] = {

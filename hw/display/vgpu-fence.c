@@ -19,6 +19,7 @@
 #include "qemu/main-loop.h"
 #include "qemu/log.h"
 #include "hw/display/vgpu.h"
+#include "trace.h"
 
 /* a <= b in sequence space. */
 static bool vgpu_seq_reached(uint32_t seq, uint32_t signalled)
@@ -37,6 +38,7 @@ static void vgpu_fence_bh(void *opaque)
             break;
         }
         QTAILQ_REMOVE(&g->pending, p, next);
+        trace_vgpu_fence_retire(p->hdr.fence_id, p->seq);
         vgpu_respond(g, p->elem, &p->hdr, &p->result);
         g_free(p);
     }
@@ -61,6 +63,7 @@ void vgpu_fence_park(VGpuDevice *g, VirtQueueElement *elem,
     p->result = res;
     p->seq = ++g->next_seq;
     QTAILQ_INSERT_TAIL(&g->pending, p, next);
+    trace_vgpu_fence_park(hdr->fence_id, p->seq);
     if (vgpu_renderer_create_fence(p->seq)) {
         /* Without a renderer fence, answer once earlier ones are done. */
         qemu_log_mask(LOG_GUEST_ERROR, "virtio-gpu-gl: renderer refused "
@@ -72,6 +75,7 @@ void vgpu_fence_park(VGpuDevice *g, VirtQueueElement *elem,
 void vgpu_fence_signalled(VGpuDevice *g, uint32_t seq)
 {
     /* Any thread: publish, then let the main loop answer. */
+    trace_vgpu_fence_signalled(seq);
     qatomic_store_release(&g->signalled_seq, seq);
     qemu_bh_schedule(g->fence_bh);
 }
@@ -83,6 +87,7 @@ void vgpu_fence_reset(VGpuDevice *g)
     /* The guest reset the device: parked requests are dropped unanswered. */
     QTAILQ_FOREACH_SAFE(p, &g->pending, next, tmp) {
         QTAILQ_REMOVE(&g->pending, p, next);
+        trace_vgpu_fence_drop(p->hdr.fence_id);
         virtqueue_detach_element(g->ctrl_vq, p->elem, 0);
         g_free(p->elem);
         g_free(p->result.data);

@@ -15,6 +15,7 @@
 #include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "hw/display/vgpu.h"
+#include "trace.h"
 
 #include <virglrenderer.h>
 
@@ -68,6 +69,7 @@ static bool vgpu_host_has_render_node(void)
 
 bool vgpu_renderer_init(VGpuDevice *g, Error **errp)
 {
+    bool surfaceless = false;
     int ret = -1;
 
     if (renderer_owner) {
@@ -81,6 +83,7 @@ bool vgpu_renderer_init(VGpuDevice *g, Error **errp)
         ret = vgpu_try_init(g, 0);
     }
     if (ret) {
+        surfaceless = true;
         ret = vgpu_try_init(g, VIRGL_RENDERER_USE_SURFACELESS);
     }
     if (ret) {
@@ -90,6 +93,8 @@ bool vgpu_renderer_init(VGpuDevice *g, Error **errp)
                    " GPU render node", ret);
         return false;
     }
+    trace_vgpu_renderer_init(surfaceless ? "the surfaceless platform" :
+                             "a render node");
     renderer_owner = g;
     return true;
 }

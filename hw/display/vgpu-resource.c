@@ -14,6 +14,7 @@
 #include "system/dma.h"
 #include "exec/memory.h"
 #include "hw/display/vgpu.h"
+#include "trace.h"
 
 /* Gallium texture targets a resource may have (PIPE_BUFFER .. ). */
 #define VGPU_TARGET_BUFFER       0
@@ -67,11 +68,17 @@ static VGpuResult vgpu_check_new_id(VGpuDevice *g, const char *cmd,
     return vgpu_ok();
 }
 
-static VGpuResource *vgpu_resource_add(VGpuDevice *g, uint32_t id)
+static VGpuResource *vgpu_resource_add(VGpuDevice *g, uint32_t id,
+                                       uint32_t format, uint32_t width,
+                                       uint32_t height)
 {
     VGpuResource *r = g_new0(VGpuResource, 1);
 
+    trace_vgpu_resource_create(id, format, width, height);
     r->id = id;
+    r->format = format;
+    r->width = width;
+    r->height = height;
     QTAILQ_INSERT_TAIL(&g->resources, r, next);
     g->num_resources++;
     return r;
@@ -107,10 +114,8 @@ VGpuResult vgpu_cmd_resource_create_2d(VGpuDevice *g, const VGpuCmd *cmd)
                            "RESOURCE_CREATE_2D: renderer refused %ux%u",
                            c->width, c->height);
     }
-    r = vgpu_resource_add(g, c->resource_id);
-    r->format = c->format;
-    r->width = c->width;
-    r->height = c->height;
+    r = vgpu_resource_add(g, c->resource_id, c->format, c->width,
+                          c->height);
     r->layers = 1;
     return vgpu_ok();
 }
@@ -146,10 +151,8 @@ VGpuResult vgpu_cmd_resource_create_3d(VGpuDevice *g, const VGpuCmd *cmd)
                            "RESOURCE_CREATE_3D: renderer refused format %u "
                            "bind 0x%x", c->format, c->bind);
     }
-    r = vgpu_resource_add(g, c->resource_id);
-    r->format = c->format;
-    r->width = c->width;
-    r->height = c->height;
+    r = vgpu_resource_add(g, c->resource_id, c->format, c->width,
+                          c->height);
     r->layers = MAX(c->depth, c->array_size);
     r->last_level = c->last_level;
     return vgpu_ok();
@@ -171,6 +174,7 @@ static void vgpu_backing_unmap(VGpuDevice *g, VGpuResource *r)
 
 static void vgpu_resource_destroy(VGpuDevice *g, VGpuResource *r)
 {
+    trace_vgpu_resource_unref(r->id);
     vgpu_scanout_forget_resource(g, r->id);
     if (r->iov) {
         vgpu_renderer_detach_iov(r->id);

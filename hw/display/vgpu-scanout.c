@@ -6,13 +6,15 @@
  * The consoles get our own GraphicHwOps without GRAPHIC_FLAGS_GL, so any
  * display backend accepts them (none, VNC, SDL, GTK, ...).  On
  * RESOURCE_FLUSH the scanned-out rectangle is read back from the
- * renderer into a DisplaySurface.
+ * renderer into a frame that vgpu-present.c puts on the console.
+ * Everything here but the console set-up runs on the render thread.
  */
 
 #include "qemu/osdep.h"
 #include "qemu/log.h"
 #include "hw/display/edid.h"
 #include "hw/display/vgpu.h"
+#include "trace.h"
 #include "ui/pixel_ops.h"
 
 static pixman_format_code_t vgpu_pixman_format(uint32_t virtio_format)
@@ -70,32 +72,32 @@ void vgpu_scanouts_init(VGpuDevice *g)
         s->height = g->conf.yres;
         s->enabled = i == 0;
         s->con = graphic_console_init(DEVICE(g), i, &vgpu_hw_ops, g);
+        g->console_ops = &vgpu_hw_ops;
         dpy_gfx_replace_surface(s->con, NULL);
     }
+    vgpu_present_init(g);
 }
 
-static void vgpu_scanout_disable(VGpuScanout *s)
+static void vgpu_scanout_disable(VGpuDevice *g, VGpuScanout *s)
 {
     s->resource_id = 0;
-    if (s->con) {
-        dpy_gfx_replace_surface(s->con, NULL);
-    }
-    g_free(s->pixels);
-    s->pixels = NULL;
-    s->pixels_w = s->pixels_h = s->pixels_format = 0;
+    vgpu_present_blank(s);
+    vgpu_present_schedule(g);
 }
 
 void vgpu_scanouts_fini(VGpuDevice *g)
 {
-    uint32_t i;
+    vgpu_present_fini(g);
+}
 
-    for (i = 0; i < g->conf.max_outputs; i++) {
-        vgpu_scanout_disable(&g->scanout[i]);
-        if (g->scanout[i].con) {
-            graphic_console_close(g->scanout[i].con);
-            g->scanout[i].con = NULL;
-        }
-    }
+static void vgpu_mouse_set(VGpuDevice *g, VGpuScanout *s, uint32_t x,
+                           uint32_t y, bool visible)
+{
+    s->mouse_x = x;
+    s->mouse_y = y;
+    s->mouse_visible = visible;
+    s->mouse_moved = true;
+    vgpu_present_schedule(g);
 }
 
 void vgpu_scanouts_reset(VGpuDevice *g)
@@ -103,9 +105,10 @@ void vgpu_scanouts_reset(VGpuDevice *g)
     uint32_t i;
 
     for (i = 0; i < g->conf.max_outputs; i++) {
-        vgpu_scanout_disable(&g->scanout[i]);
-        dpy_mouse_set(g->scanout[i].con, 0, 0, false);
+        vgpu_scanout_disable(g, &g->scanout[i]);
+        vgpu_mouse_set(g, &g->scanout[i], 0, 0, false);
     }
+    g->display_taken = false;
 }
 
 void vgpu_scanout_forget_resource(VGpuDevice *g, uint32_t resource_id)
@@ -114,7 +117,7 @@ void vgpu_scanout_forget_resource(VGpuDevice *g, uint32_t resource_id)
 
     for (i = 0; i < g->conf.max_outputs; i++) {
         if (g->scanout[i].resource_id == resource_id) {
-            vgpu_scanout_disable(&g->scanout[i]);
+            vgpu_scanout_disable(g, &g->scanout[i]);
         }
     }
 }
@@ -180,7 +183,7 @@ VGpuResult vgpu_cmd_set_scanout(VGpuDevice *g, const VGpuCmd *cmd)
     }
     s = &g->scanout[c->scanout_id];
     if (c->resource_id == 0) {
-        vgpu_scanout_disable(s);
+        vgpu_scanout_disable(g, s);
         return vgpu_ok();
     }
     r = vgpu_resource_find(g, c->resource_id);
@@ -203,29 +206,11 @@ VGpuResult vgpu_cmd_set_scanout(VGpuDevice *g, const VGpuCmd *cmd)
     }
     s->resource_id = r->id;
     s->rect = c->r;
-    return vgpu_ok();
-}
-
-/* Make sure the scanout's DisplaySurface has the rectangle's size. */
-static void vgpu_scanout_surface(VGpuScanout *s, uint32_t format)
-{
-    DisplaySurface *surface;
-
-    if (s->pixels && s->pixels_w == s->rect.width &&
-        s->pixels_h == s->rect.height && s->pixels_format == format) {
-        return;
+    if (c->scanout_id == 0) {
+        g->display_taken = true;
     }
-    /* The console must let go of the old surface before we free it. */
-    dpy_gfx_replace_surface(s->con, NULL);
-    g_free(s->pixels);
-    s->pixels_w = s->rect.width;
-    s->pixels_h = s->rect.height;
-    s->pixels_format = format;
-    s->pixels = g_malloc0((size_t)s->pixels_w * s->pixels_h * 4);
-    surface = qemu_create_displaysurface_from(s->pixels_w, s->pixels_h,
-                                              vgpu_pixman_format(format),
-                                              s->pixels_w * 4, s->pixels);
-    dpy_gfx_replace_surface(s->con, surface);
+    trace_vgpu_scanout_set(c->scanout_id, r->id, c->r.width, c->r.height);
+    return vgpu_ok();
 }
 
 static void vgpu_scanout_readback(VGpuDevice *g, VGpuScanout *s,
@@ -235,18 +220,20 @@ static void vgpu_scanout_readback(VGpuDevice *g, VGpuScanout *s,
         .x = s->rect.x, .y = s->rect.y,
         .w = s->rect.width, .h = s->rect.height, .d = 1,
     };
-    struct iovec iov;
+    struct iovec iov = {
+        .iov_base = vgpu_present_target(s, s->rect.width, s->rect.height,
+                                        vgpu_pixman_format(r->format)),
+        .iov_len = (size_t)s->rect.width * s->rect.height * 4,
+    };
 
-    vgpu_scanout_surface(s, r->format);
-    iov.iov_base = s->pixels;
-    iov.iov_len = (size_t)s->pixels_w * s->pixels_h * 4;
-    if (vgpu_renderer_transfer_read(r->id, 0, 0, s->pixels_w * 4, 0, &box,
+    if (vgpu_renderer_transfer_read(r->id, 0, 0, s->rect.width * 4, 0, &box,
                                     0, &iov, 1)) {
         qemu_log_mask(LOG_GUEST_ERROR, "virtio-gpu-gl: cannot read back "
                       "resource %u for the display\n", r->id);
         return;
     }
-    dpy_gfx_update(s->con, 0, 0, s->pixels_w, s->pixels_h);
+    s->dirty = true;
+    vgpu_present_schedule(g);
 }
 
 VGpuResult vgpu_cmd_resource_flush(VGpuDevice *g, const VGpuCmd *cmd)
@@ -261,6 +248,7 @@ VGpuResult vgpu_cmd_resource_flush(VGpuDevice *g, const VGpuCmd *cmd)
     }
     for (i = 0; i < g->conf.max_outputs; i++) {
         if (g->scanout[i].resource_id == id) {
+            trace_vgpu_scanout_flush(i, id, "readback");
             vgpu_scanout_readback(g, &g->scanout[i], r);
         }
     }
@@ -290,8 +278,11 @@ static void vgpu_cursor_define(VGpuDevice *g, VGpuScanout *s,
     cursor->hot_x = c->hot_x;
     cursor->hot_y = c->hot_y;
     memcpy(cursor->data, data, (size_t)w * h * sizeof(uint32_t));
-    dpy_cursor_define(s->con, cursor);
-    cursor_unref(cursor);
+    if (s->cursor) {
+        cursor_unref(s->cursor);    /* never shown: a newer one came */
+    }
+    s->cursor = cursor;
+    vgpu_present_schedule(g);
 }
 
 void vgpu_cursor_update(VGpuDevice *g,
@@ -306,9 +297,10 @@ void vgpu_cursor_update(VGpuDevice *g,
         return;
     }
     s = &g->scanout[c->pos.scanout_id];
+    trace_vgpu_cursor(c->pos.scanout_id, c->resource_id, c->pos.x, c->pos.y);
     if (c->hdr.type == VIRTIO_GPU_CMD_UPDATE_CURSOR) {
         if (c->resource_id == 0) {
-            dpy_mouse_set(s->con, c->pos.x, c->pos.y, false);
+            vgpu_mouse_set(g, s, c->pos.x, c->pos.y, false);
             return;
         }
         vgpu_cursor_define(g, s, c);
@@ -317,5 +309,5 @@ void vgpu_cursor_update(VGpuDevice *g,
                       "command 0x%x\n", c->hdr.type);
         return;
     }
-    dpy_mouse_set(s->con, c->pos.x, c->pos.y, true);
+    vgpu_mouse_set(g, s, c->pos.x, c->pos.y, true);
 }

@@ -18,6 +18,7 @@
 #include "standard-headers/linux/virtio_gpu.h"
 #include "ui/console.h"
 #include "qemu/queue.h"
+#include "qemu/thread.h"
 #include "qom/object.h"
 
 #define TYPE_VGPU_GL "virtio-gpu-gl-device"
@@ -83,14 +84,29 @@ typedef struct VGpuResource {
     QTAILQ_ENTRY(VGpuResource) next;
 } VGpuResource;
 
+/* A picture read back from the renderer, 4 bytes per pixel. */
+typedef struct VGpuFrame {
+    uint8_t *pixels;
+    uint32_t width, height;
+    pixman_format_code_t format;
+} VGpuFrame;
+
 typedef struct VGpuScanout {
     QemuConsole *con;
     uint32_t resource_id;        /* 0: disabled */
     struct virtio_gpu_rect rect;
     uint32_t width, height;      /* the output's current mode */
     bool enabled;
-    uint8_t *pixels;             /* CPU readback target, owned */
-    uint32_t pixels_w, pixels_h, pixels_format;
+
+    /* Hand-over to the console (vgpu-present.c), all under the BQL. */
+    VGpuFrame shown;             /* the console's surface wraps this */
+    VGpuFrame next;              /* a new geometry, not on screen yet */
+    bool blank;                  /* the console is to go blank */
+    bool dirty;                  /* the picture changed */
+    QEMUCursor *cursor;          /* a cursor image to define */
+    uint32_t mouse_x, mouse_y;
+    bool mouse_visible;
+    bool mouse_moved;
 } VGpuScanout;
 
 /* A command whose response waits for its fence. */
@@ -114,8 +130,6 @@ struct VGpuDevice {
     VGpuConf conf;
     VirtQueue *ctrl_vq;
     VirtQueue *cursor_vq;
-    QEMUBH *ctrl_bh;
-    QEMUBH *cursor_bh;
     uint32_t events_read;        /* config space; the guest clears it */
 
     VGpuScanout scanout[VIRTIO_GPU_MAX_SCANOUTS];
@@ -130,9 +144,39 @@ struct VGpuDevice {
     QEMUBH *fence_bh;
 
     bool reset_pending;          /* guest reset, renderer side pending */
+
+    /* The render thread (vgpu-worker.c). */
+    QemuThread worker;
+    QemuEvent worker_wake;
+    QemuSemaphore worker_ready;
+    Error *worker_err;           /* renderer start-up failure */
+    bool worker_running;
+    bool worker_quit;
+
     uint32_t num_capsets;
     Error *migration_blocker;
+    QEMUBH *present_bh;
+
+    /*
+     * virtio-vga-gl (vgpu-vga.c) shares scanout 0's console with VGA.  It
+     * is a module of its own that the binary loads before ours, so it
+     * reaches our console callbacks through this pointer, not by symbol.
+     */
+    const GraphicHwOps *console_ops;
+    bool has_vga;
+    bool display_taken;          /* the guest set scanout 0 since reset */
+    bool vga_redraw;             /* VGA must redraw the console in full */
 };
+
+/* vgpu-device.c */
+void vgpu_serve_queues(VGpuDevice *g);
+void vgpu_count_capsets(VGpuDevice *g);
+void vgpu_drop_guest_state(VGpuDevice *g);
+
+/* vgpu-worker.c */
+bool vgpu_worker_start(VGpuDevice *g, Error **errp);
+void vgpu_worker_kick(VGpuDevice *g);
+void vgpu_worker_stop(VGpuDevice *g);
 
 /* vgpu-decode.c */
 void vgpu_process_ctrl(VGpuDevice *g, VirtQueueElement *elem);
@@ -179,6 +223,14 @@ VGpuResult vgpu_cmd_resource_flush(VGpuDevice *g, const VGpuCmd *cmd);
 void vgpu_cursor_update(VGpuDevice *g,
                         const struct virtio_gpu_update_cursor *c);
 
+/* vgpu-present.c */
+void vgpu_present_init(VGpuDevice *g);
+void vgpu_present_fini(VGpuDevice *g);
+void vgpu_present_schedule(VGpuDevice *g);
+uint8_t *vgpu_present_target(VGpuScanout *s, uint32_t width, uint32_t height,
+                             pixman_format_code_t format);
+void vgpu_present_blank(VGpuScanout *s);
+
 /* vgpu-fence.c */
 void vgpu_fence_init(VGpuDevice *g);
 void vgpu_fence_fini(VGpuDevice *g);
@@ -222,5 +274,10 @@ void vgpu_renderer_ctx_detach(uint32_t ctx_id, uint32_t res_id);
 int vgpu_renderer_submit(uint32_t ctx_id, void *buf, uint32_t ndw);
 int vgpu_renderer_create_fence(uint32_t seq);
 void *vgpu_renderer_cursor_data(uint32_t id, uint32_t *w, uint32_t *h);
+
+#ifdef VGPU_OUT_OF_TREE
+/* vgpu-module-trace.c */
+void vgpu_trace_apply_cmdline(void);
+#endif
 
 #endif

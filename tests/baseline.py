@@ -9,6 +9,9 @@ so a change in behaviour, better or worse, is always seen; `update`
 rewrites the record from a run.
 
 Usage: baseline.py check|update BASELINE.tsv OUTCOMES.tsv [--only SUITE]
+                   [--partial]
+--partial: the run chose some tests only; tests that did not run are
+neither checked nor dropped from the record.
 Rows: suite <TAB> test <TAB> PASS|FAIL|SKIP <TAB> reason
 """
 
@@ -31,11 +34,11 @@ def load(path):
     return rows
 
 
-def check(baseline, outcomes, suites):
+def check(baseline, outcomes, suites, partial=False):
     matched = skipped = 0
     mismatches = []
     for key in sorted(set(baseline) | set(outcomes)):
-        if key[0] not in suites:
+        if key[0] not in suites or (partial and key not in outcomes):
             continue
         want = baseline.get(key)
         got = outcomes.get(key)
@@ -62,8 +65,9 @@ def check(baseline, outcomes, suites):
     return 1 if mismatches else 0
 
 
-def update(path, baseline, outcomes, suites):
-    kept = {k: v for k, v in baseline.items() if k[0] not in suites}
+def update(path, baseline, outcomes, suites, partial=False):
+    kept = {k: v for k, v in baseline.items()
+            if partial or k[0] not in suites}
     kept.update({k: v for k, v in outcomes.items() if k[0] in suites})
     with open(path, 'w', encoding='utf-8') as f:
         f.write('# suite\ttest\toutcome\treason (see tests/baseline.py)\n')
@@ -80,6 +84,7 @@ def main():
     parser.add_argument('baseline')
     parser.add_argument('outcomes')
     parser.add_argument('--only')
+    parser.add_argument('--partial', action='store_true')
     args = parser.parse_args()
     baseline = load(args.baseline)
     outcomes = load(args.outcomes)
@@ -89,8 +94,9 @@ def main():
     else:
         suites = {k[0] for k in outcomes} | {k[0] for k in baseline}
     if args.action == 'update':
-        return update(args.baseline, baseline, outcomes, suites)
-    return check(baseline, outcomes, suites)
+        return update(args.baseline, baseline, outcomes, suites,
+                      args.partial)
+    return check(baseline, outcomes, suites, args.partial)
 
 
 if __name__ == '__main__':

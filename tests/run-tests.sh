@@ -9,7 +9,11 @@
 # Usage: tests/run-tests.sh [--module stock|ours|LABEL=DIR] [--output DIR]
 #                           [--display SPEC]
 #                           [--only scripts|qtest|functional|bench]
+#                           [--filter SUBSTRING]...
 #                           [--update-baseline]
+#
+# --filter runs only the functional tests whose name contains SUBSTRING
+# (repeatable) and compares just those with the baseline.
 
 set -euo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
@@ -30,6 +34,7 @@ DISPLAY_SPEC=
 OUTPUT=
 ONLY=
 UPDATE=no
+FILTERS=()
 while [ $# -gt 0 ]; do
     case "$1" in
     --module)
@@ -43,6 +48,9 @@ while [ $# -gt 0 ]; do
         vgpu_need_dir "module directory (--module)" "$MODULES"
         shift 2 ;;
     --display) DISPLAY_SPEC=$2; shift 2 ;;
+    --filter)
+        [ $# -ge 2 ] || vgpu_die "--filter needs a test name substring"
+        FILTERS+=(-k "$2"); ONLY=functional; shift 2 ;;
     --output) OUTPUT=$2; shift 2 ;;
     --only)
         case "$2" in
@@ -93,7 +101,8 @@ run_scripts() {
 
 run_functional() {
     vgpu_log "functional tests (boot aarch64 and x86_64 guests under TCG)"
-    python3 "$VGPU_SRC/tests/functional/run.py" "$OUTPUT/functional.tsv"
+    python3 "$VGPU_SRC/tests/functional/run.py" "$OUTPUT/functional.tsv" \
+        "${FILTERS[@]}"
     sed "s/^/functional\t/" "$OUTPUT/functional.tsv" >> "$OUTPUT/outcomes.tsv"
 }
 
@@ -115,11 +124,12 @@ esac
 if [ $UPDATE = yes ]; then
     mkdir -p "$BASELINE"
     python3 "$VGPU_SRC/tests/baseline.py" update "$BASELINE/$LABEL.tsv" \
-        "$OUTPUT/outcomes.tsv" ${ONLY:+--only "$ONLY"}
+        "$OUTPUT/outcomes.tsv" ${ONLY:+--only "$ONLY"} \
+        ${FILTERS:+--partial}
     [ ! -f "$OUTPUT/bench.json" ] || cp "$OUTPUT/bench.json" \
         "$BASELINE/$LABEL-bench.json"
     vgpu_log "baseline updated in $BASELINE"
 else
     python3 "$VGPU_SRC/tests/baseline.py" check "$BASELINE/$LABEL.tsv" \
-        "$OUTPUT/outcomes.tsv" ${ONLY:+--only "$ONLY"}
+        "$OUTPUT/outcomes.tsv" ${ONLY:+--only "$ONLY"} ${FILTERS:+--partial}
 fi

@@ -92,8 +92,9 @@ class Guest:
     def __exit__(self, *exc):
         self.shutdown()
 
-    def launch(self, timeout=120):
-        """Start QEMU and wait for the shell on the console."""
+    def launch(self, timeout=120, wait_boot=True):
+        """Start QEMU and (unless wait_boot is false) wait for the shell
+        on the console."""
         os.environ['QEMU_MODULE_DIR'] = env.module_dir()
         try:
             self.vm.launch()
@@ -102,8 +103,8 @@ class Guest:
             self.shutdown()
             raise GuestError(f'QEMU did not start: {self.qemu_log() or e}'
                              ) from e
-        self.wait_for('VGPU-GUEST-READY', timeout)
-        self.wait_for(PROMPT, 30)
+        if wait_boot:
+            self.wait_for_boot(timeout)
 
     def shutdown(self):
         try:
@@ -111,12 +112,19 @@ class Guest:
         except Exception:  # pylint: disable=broad-except
             self.vm.kill()
 
-    def qemu_log(self):
-        """What QEMU printed (stderr), for error messages."""
+    def qemu_log(self, tail=2000):
+        """What QEMU printed (stderr), the last `tail` characters, or all
+        with tail=None; complete only once QEMU has exited."""
         try:
-            return (self.vm.get_log() or '').strip()[-2000:]
+            log = (self.vm.get_log() or '').strip()
         except Exception:  # pylint: disable=broad-except
             return ''
+        return log if tail is None else log[-tail:]
+
+    def wait_for_boot(self, timeout=120):
+        """After a reset: wait for the guest's shell again."""
+        self.wait_for('VGPU-GUEST-READY', timeout)
+        self.wait_for(PROMPT, 30)
 
     def _read_console(self, timeout):
         sock = self.vm.console_socket

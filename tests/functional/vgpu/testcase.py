@@ -4,6 +4,8 @@
 import glob
 import json
 import os
+import shutil
+import tempfile
 import time
 import unittest
 
@@ -41,6 +43,12 @@ class VgpuTest(unittest.TestCase):
             if predicate(pic) or time.monotonic() > deadline:
                 return pic
             time.sleep(0.5)
+
+    def unix_socket(self, name):
+        """A fresh path for a UNIX socket (short: sun_path is 108 bytes)."""
+        path = tempfile.mkdtemp(prefix='vgpu-sock-') + '/' + name
+        self.addCleanup(shutil.rmtree, os.path.dirname(path), True)
+        return path
 
     def run_ok(self, g, command, timeout=120):
         status, out = g.run(command, timeout)

@@ -33,19 +33,31 @@ ninja -C "$QBUILD" -j"$(nproc)" tests/qtest/qos-test \
     { tail -n 40 "$WORK/ninja.log"; vgpu_die "building qos-test failed"; }
 
 vgpu_log "building our virtio-gpu-gl modules against Debian's QEMU"
+# build_modules DIR [MESON OPTION...]: our modules, built in DIR.
+build_modules() {
+    local dir=$1 name
+    shift
+    name=$(basename "$dir")
+    # A build directory belongs to one source tree (clones live elsewhere).
+    if [ "$(cat "$dir/.source" 2>/dev/null)" != "$VGPU_SRC" ]; then
+        rm -rf "$dir"
+    fi
+    if [ ! -f "$dir/build.ninja" ]; then
+        meson setup "$dir" -Dqemu_source="$QSRC" -Dqemu_build="$QBUILD" \
+            "$@" >"$WORK/$name-meson.log" 2>&1 ||
+            { tail -n 30 "$WORK/$name-meson.log"; vgpu_die "meson setup" \
+                "of $dir failed"; }
+        echo "$VGPU_SRC" > "$dir/.source"
+    fi
+    ninja -C "$dir" >"$WORK/$name.log" 2>&1 ||
+        { tail -n 40 "$WORK/$name.log"; vgpu_die "building $dir failed"; }
+}
 MODULES="$WORK/modules"
-# A build directory belongs to one source tree (clones live elsewhere).
-if [ "$(cat "$MODULES/.source" 2>/dev/null)" != "$VGPU_SRC" ]; then
-    rm -rf "$MODULES"
-fi
-if [ ! -f "$MODULES/build.ninja" ]; then
-    meson setup "$MODULES" -Dqemu_source="$QSRC" -Dqemu_build="$QBUILD" \
-        >"$WORK/meson.log" 2>&1 ||
-        { tail -n 30 "$WORK/meson.log"; vgpu_die "meson setup failed"; }
-    echo "$VGPU_SRC" > "$MODULES/.source"
-fi
-ninja -C "$MODULES" >"$WORK/modules.log" 2>&1 ||
-    { tail -n 40 "$WORK/modules.log"; vgpu_die "building our modules failed"; }
+build_modules "$MODULES"
+# The same, with AddressSanitizer, for the tests that run QEMU with
+# libasan preloaded: our code checked for memory errors under guest load.
+vgpu_log "building our modules with AddressSanitizer"
+build_modules "$WORK/modules-asan" -Db_sanitize=address -Db_lundef=false
 
 vgpu_log "building the guest programs"
 "$VGPU_SRC/tests/guest/build.sh" "$WORK/programs" "${ARCHES[@]}"
@@ -56,6 +68,8 @@ vgpu_log "building the guest programs"
     echo "VGPU_QEMU_PYTHON=$QSRC/python"
     echo "VGPU_QOS_TEST=$QBUILD/tests/qtest/qos-test"
     echo "VGPU_OUR_MODULES=$MODULES"
+    echo "VGPU_OUR_MODULES_ASAN=$WORK/modules-asan"
+    echo "VGPU_LIBASAN=$(gcc -print-file-name=libasan.so)"
     echo "VGPU_STOCK_MODULES=$(dirname "$(ls /usr/lib/*/qemu/hw-display-virtio-gpu-gl.so | head -n1)")"
 } > "$WORK/rig.env.tmp"
 

@@ -8,7 +8,7 @@
 #
 # Usage: tests/run-tests.sh [--module stock|ours|LABEL=DIR] [--output DIR]
 #                           [--display SPEC]
-#                           [--only scripts|qtest|functional|bench]
+#                           [--only scripts|qtest|functional|asan|bench]
 #                           [--filter SUBSTRING]...
 #                           [--update-baseline]
 #
@@ -54,9 +54,9 @@ while [ $# -gt 0 ]; do
     --output) OUTPUT=$2; shift 2 ;;
     --only)
         case "$2" in
-        scripts|qtest|functional|bench) ONLY=$2 ;;
+        scripts|qtest|functional|asan|bench) ONLY=$2 ;;
         style) ONLY=scripts ;;
-        *) vgpu_die "--only takes scripts, qtest, functional or bench," \
+        *) vgpu_die "--only takes scripts, qtest, functional, asan or bench," \
             "not '$2'" ;;
         esac
         shift 2 ;;
@@ -106,6 +106,48 @@ run_functional() {
     sed "s/^/functional\t/" "$OUTPUT/functional.tsv" >> "$OUTPUT/outcomes.tsv"
 }
 
+# Our modules built with AddressSanitizer, libasan preloaded into QEMU:
+# the qtest suite (every command, bad ones included) and the lifecycle
+# tests (reset, driver reload and quit under load).  A memory error stops
+# QEMU (exit status 99), so its case fails.  Leak reports are off: with an
+# uninstrumented QEMU, Mesa and GLib they would drown ours.
+run_asan() {
+    local opts=halt_on_error=1:exitcode=99:detect_leaks=0
+    opts=$opts:detect_stack_use_after_return=0
+    if [ "$LABEL" != ours ]; then
+        vgpu_log "asan: not for '$LABEL' (only our modules are built with it)"
+        return
+    fi
+    vgpu_need_dir "AddressSanitizer build of our modules" \
+        "$VGPU_OUR_MODULES_ASAN"
+    vgpu_log "asan: qtest suite on aarch64 with our modules under" \
+        "AddressSanitizer"
+    LD_PRELOAD=$VGPU_LIBASAN ASAN_OPTIONS=$opts \
+        bash "$VGPU_SRC/tests/qtest/run-suite.sh" "$VGPU_QOS_TEST" \
+        /usr/bin/qemu-system-aarch64 "$VGPU_OUR_MODULES_ASAN" \
+        "$OUTPUT/asan-qtest.tsv" none
+    sed "s/^/asan\tqtest/" "$OUTPUT/asan-qtest.tsv" >> "$OUTPUT/outcomes.tsv"
+    vgpu_log "asan: lifecycle tests with our modules under AddressSanitizer"
+    VGPU_MODULE_DIR=$VGPU_OUR_MODULES_ASAN \
+        VGPU_QEMU_ENV="LD_PRELOAD=$VGPU_LIBASAN ASAN_OPTIONS=$opts" \
+        VGPU_OUTPUT=$OUTPUT/asan \
+        python3 "$VGPU_SRC/tests/functional/run.py" \
+        "$OUTPUT/asan-functional.tsv" -k lifecycle
+    sed "s/^/asan\tfunctional:/" "$OUTPUT/asan-functional.tsv" \
+        >> "$OUTPUT/outcomes.tsv"
+    # Proof the sanitizer ran: every QEMU above printed ASan's start-up
+    # warning about its coroutines.
+    local qemus with_asan verdict=PASS
+    qemus=$(ls "$OUTPUT"/asan/vgpu-*/{aarch64,x86_64}.log 2>/dev/null |
+        wc -l)
+    with_asan=$(grep -l 'ASan' "$OUTPUT"/asan/vgpu-*/{aarch64,x86_64}.log \
+        2>/dev/null | wc -l)
+    [ "$qemus" -gt 0 ] && [ "$qemus" -eq "$with_asan" ] || verdict=FAIL
+    vgpu_log "asan: $with_asan of $qemus QEMU logs show AddressSanitizer"
+    printf 'asan\tsanitizer-active\t%s\t%s of %s QEMUs\n' "$verdict" \
+        "$with_asan" "$qemus" >> "$OUTPUT/outcomes.tsv"
+}
+
 run_bench() {
     vgpu_log "micro-benchmark in an aarch64 guest"
     python3 "$VGPU_SRC/tests/bench/run.py" --module "$LABEL=$MODULES" --repeat 3 \
@@ -117,8 +159,9 @@ case "$ONLY" in
 scripts) run_scripts ;;
 qtest) run_qtests ;;
 functional) run_functional ;;
+asan) run_asan ;;
 bench) run_bench ;;
-*) run_scripts; run_qtests; run_functional; run_bench ;;
+*) run_scripts; run_qtests; run_functional; run_asan; run_bench ;;
 esac
 
 if [ $UPDATE = yes ]; then

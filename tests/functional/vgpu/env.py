@@ -33,6 +33,12 @@ def qemu_binary(arch):
     return _get(f'VGPU_QEMU_{arch.upper()}', f'/usr/bin/qemu-system-{arch}')
 
 
+def qemu_env():
+    """NAME=VALUE settings for QEMU's environment only (VGPU_QEMU_ENV,
+    space-separated), e.g. libasan preloaded for the sanitizer run."""
+    return os.environ.get('VGPU_QEMU_ENV', '').split()
+
+
 def module_dir():
     return _get('VGPU_MODULE_DIR')
 

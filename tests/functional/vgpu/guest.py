@@ -54,7 +54,8 @@ class Guest:
         # setpriv makes the kernel kill QEMU when the test process dies,
         # so a crashed or interrupted run leaves no guest behind.
         self.vm = QEMUMachine(env.qemu_binary(arch), name=name or arch,
-                              wrapper=['setpriv', '--pdeathsig', 'KILL'],
+                              wrapper=['setpriv', '--pdeathsig', 'KILL',
+                                       'env', *env.qemu_env()],
                               base_temp_dir=self.workdir,
                               log_dir=self.workdir)
         self.vm.set_machine(setup['machine'])

@@ -11,11 +11,51 @@
 #include "hw/display/vgpu.h"
 #include "trace.h"
 
-/* The capsets virgl serves, in GET_CAPSET_INFO index order. */
-static const uint32_t vgpu_capset_ids[] = {
-    VIRTIO_GPU_CAPSET_VIRGL,
-    VIRTIO_GPU_CAPSET_VIRGL2,
-};
+#include "qapi/error.h"
+
+static bool vgpu_renderer_offers(uint32_t capset)
+{
+    uint32_t max_ver = 0, max_size = 0;
+
+    vgpu_renderer_capset(capset, &max_ver, &max_size);
+    return max_size > 0;
+}
+
+/*
+ * On the render thread, once the renderer is up: the capsets this device
+ * offers, in GET_CAPSET_INFO index order.  A capset the user asked for
+ * and the renderer lacks is a start-up error, not a silent omission.
+ */
+bool vgpu_capsets_init(VGpuDevice *g, Error **errp)
+{
+    g->num_capsets = 0;
+    g->capsets[g->num_capsets++] = VIRTIO_GPU_CAPSET_VIRGL;
+    if (vgpu_renderer_offers(VIRTIO_GPU_CAPSET_VIRGL2)) {
+        g->capsets[g->num_capsets++] = VIRTIO_GPU_CAPSET_VIRGL2;
+    }
+    if (g->conf.venus) {
+        if (!vgpu_renderer_offers(VIRTIO_GPU_CAPSET_VENUS)) {
+            error_setg(errp, "virtio-gpu-gl: venus=on, but virglrenderer "
+                       "offers no Venus capset: install its render server "
+                       "(Debian: virgl-server) and Vulkan drivers "
+                       "(mesa-vulkan-drivers), or drop venus=on");
+            return false;
+        }
+        g->capsets[g->num_capsets++] = VIRTIO_GPU_CAPSET_VENUS;
+    }
+    if (g->conf.drm_native_context) {
+        if (!vgpu_renderer_offers(VIRTIO_GPU_CAPSET_DRM)) {
+            error_setg(errp, "virtio-gpu-gl: drm_native_context=on, but "
+                       "this virglrenderer offers no DRM native context "
+                       "for this host's GPU (it needs virglrenderer built "
+                       "with DRM renderers, 1.2 or newer, and a supported "
+                       "render node); drop drm_native_context=on");
+            return false;
+        }
+        g->capsets[g->num_capsets++] = VIRTIO_GPU_CAPSET_DRM;
+    }
+    return true;
+}
 
 bool vgpu_context_exists(VGpuDevice *g, uint32_t ctx_id)
 {
@@ -37,9 +77,9 @@ VGpuResult vgpu_cmd_get_capset_info(VGpuDevice *g, const VGpuCmd *cmd)
                            "GET_CAPSET_INFO: index %u, the device has %u "
                            "capsets", index, g->num_capsets);
     }
-    vgpu_renderer_capset(vgpu_capset_ids[index], &max_ver, &max_size);
+    vgpu_renderer_capset(g->capsets[index], &max_ver, &max_size);
     info = g_malloc0(sizeof(*info));
-    info->capset_id = cpu_to_le32(vgpu_capset_ids[index]);
+    info->capset_id = cpu_to_le32(g->capsets[index]);
     info->max_version = cpu_to_le32(max_ver);
     info->max_size = cpu_to_le32(max_size);
     return (VGpuResult) {
@@ -54,7 +94,7 @@ static bool vgpu_capset_known(VGpuDevice *g, uint32_t id)
     uint32_t i;
 
     for (i = 0; i < g->num_capsets; i++) {
-        if (vgpu_capset_ids[i] == id) {
+        if (g->capsets[i] == id) {
             return true;
         }
     }
@@ -86,6 +126,15 @@ VGpuResult vgpu_cmd_get_capset(VGpuDevice *g, const VGpuCmd *cmd)
     };
 }
 
+static bool vgpu_context_init_ok(VGpuDevice *g, uint32_t context_init)
+{
+    uint32_t capset = context_init & VIRTIO_GPU_CONTEXT_INIT_CAPSET_ID_MASK;
+
+    return g->conf.context_init &&
+           !(context_init & ~VIRTIO_GPU_CONTEXT_INIT_CAPSET_ID_MASK) &&
+           (!capset || vgpu_capset_known(g, capset));
+}
+
 VGpuResult vgpu_cmd_ctx_create(VGpuDevice *g, const VGpuCmd *cmd)
 {
     const struct virtio_gpu_ctx_create *c = &cmd->u.ctx_create;
@@ -97,17 +146,26 @@ VGpuResult vgpu_cmd_ctx_create(VGpuDevice *g, const VGpuCmd *cmd)
                            id && id < VGPU_MAX_CONTEXTS ? "in use" :
                            "out of range");
     }
-    if (c->nlen > sizeof(c->debug_name) || c->context_init) {
+    if (c->nlen > sizeof(c->debug_name)) {
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
-                           "CTX_CREATE: name length %u, context_init 0x%x "
-                           "(this device offers no CONTEXT_INIT)", c->nlen,
-                           c->context_init);
+                           "CTX_CREATE: name length %u", c->nlen);
     }
-    if (vgpu_renderer_context_create(id, c->debug_name, c->nlen)) {
+    if (c->context_init && !vgpu_context_init_ok(g, c->context_init)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "CTX_CREATE: context_init 0x%x (%s)",
+                           c->context_init, g->conf.context_init ?
+                           "unknown capset or reserved bits" :
+                           "the device offers no CONTEXT_INIT");
+    }
+    if (vgpu_renderer_context_create(id, c->context_init, c->debug_name,
+                                     c->nlen)) {
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC,
                            "CTX_CREATE: renderer refused context %u", id);
     }
     set_bit(id, g->contexts);
+    if (c->context_init) {
+        set_bit(id, g->ring_contexts);
+    }
     trace_vgpu_ctx_create(id, c->context_init);
     return vgpu_ok();
 }
@@ -122,6 +180,8 @@ VGpuResult vgpu_cmd_ctx_destroy(VGpuDevice *g, const VGpuCmd *cmd)
     }
     vgpu_renderer_context_destroy(id);
     clear_bit(id, g->contexts);
+    clear_bit(id, g->ring_contexts);
+    vgpu_fence_context_gone(g, id);
     trace_vgpu_ctx_destroy(id);
     return vgpu_ok();
 }
@@ -199,4 +259,12 @@ void vgpu_contexts_reset(VGpuDevice *g)
         vgpu_renderer_context_destroy(id);
     }
     bitmap_zero(g->contexts, VGPU_MAX_CONTEXTS);
+    bitmap_zero(g->ring_contexts, VGPU_MAX_CONTEXTS);
+}
+
+/* Fence rings belong to contexts made with CONTEXT_INIT. */
+bool vgpu_ring_ok(VGpuDevice *g, uint32_t ctx_id, uint32_t ring_idx)
+{
+    return vgpu_context_exists(g, ctx_id) && test_bit(ctx_id, g->ring_contexts)
+           && ring_idx < VGPU_MAX_RINGS;
 }

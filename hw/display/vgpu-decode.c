@@ -54,6 +54,15 @@ static const VGpuCmdDesc vgpu_cmds_2d[] = {
         sizeof(struct virtio_gpu_get_capset), vgpu_cmd_get_capset),
     CMD(GET_EDID, "GET_EDID",
         sizeof(struct virtio_gpu_cmd_get_edid), vgpu_cmd_get_edid),
+    CMD(RESOURCE_ASSIGN_UUID, "RESOURCE_ASSIGN_UUID",
+        sizeof(struct virtio_gpu_resource_assign_uuid),
+        vgpu_cmd_resource_assign_uuid),
+    CMD(RESOURCE_CREATE_BLOB, "RESOURCE_CREATE_BLOB",
+        sizeof(struct virtio_gpu_resource_create_blob),
+        vgpu_cmd_resource_create_blob),
+    CMD(SET_SCANOUT_BLOB, "SET_SCANOUT_BLOB",
+        sizeof(struct virtio_gpu_set_scanout_blob),
+        vgpu_cmd_set_scanout_blob),
 };
 
 #undef CMD
@@ -84,6 +93,12 @@ static const VGpuCmdDesc vgpu_cmds_3d[] = {
         vgpu_cmd_transfer_from_host_3d),
     CMD(SUBMIT_3D, "SUBMIT_3D",
         sizeof(struct virtio_gpu_cmd_submit), vgpu_cmd_submit_3d),
+    CMD(RESOURCE_MAP_BLOB, "RESOURCE_MAP_BLOB",
+        sizeof(struct virtio_gpu_resource_map_blob),
+        vgpu_cmd_resource_map_blob),
+    CMD(RESOURCE_UNMAP_BLOB, "RESOURCE_UNMAP_BLOB",
+        sizeof(struct virtio_gpu_resource_unmap_blob),
+        vgpu_cmd_resource_unmap_blob),
 };
 
 static const VGpuCmdDesc *vgpu_cmd_lookup(uint32_t type)
@@ -149,18 +164,28 @@ static void vgpu_body_to_host(VGpuCmd *cmd, size_t size)
     for (i = 0; i < n; i++) {
         w[i] = le32_to_cpu(w[i]);
     }
-    /* The two 64-bit offsets were swapped as halves; rejoin them. */
+    /* The 64-bit fields were swapped as halves; rejoin them. */
     if (HOST_BIG_ENDIAN) {
-        uint64_t *off = NULL;
+        uint64_t *wide[2] = { NULL, NULL };
 
-        if (cmd->hdr.type == VIRTIO_GPU_CMD_TRANSFER_TO_HOST_2D) {
-            off = &cmd->u.to_host_2d.offset;
-        } else if (cmd->hdr.type == VIRTIO_GPU_CMD_TRANSFER_TO_HOST_3D ||
-                   cmd->hdr.type == VIRTIO_GPU_CMD_TRANSFER_FROM_HOST_3D) {
-            off = &cmd->u.xfer_3d.offset;
+        switch (cmd->hdr.type) {
+        case VIRTIO_GPU_CMD_TRANSFER_TO_HOST_2D:
+            wide[0] = &cmd->u.to_host_2d.offset;
+            break;
+        case VIRTIO_GPU_CMD_TRANSFER_TO_HOST_3D:
+        case VIRTIO_GPU_CMD_TRANSFER_FROM_HOST_3D:
+            wide[0] = &cmd->u.xfer_3d.offset;
+            break;
+        case VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB:
+            wide[0] = &cmd->u.create_blob.blob_id;
+            wide[1] = &cmd->u.create_blob.size;
+            break;
+        case VIRTIO_GPU_CMD_RESOURCE_MAP_BLOB:
+            wide[0] = &cmd->u.map_blob.offset;
+            break;
         }
-        if (off) {
-            *off = (*off >> 32) | (*off << 32);
+        for (i = 0; i < ARRAY_SIZE(wide) && wide[i]; i++) {
+            *wide[i] = (*wide[i] >> 32) | (*wide[i] << 32);
         }
     }
     memcpy(&cmd->u, &cmd->hdr, sizeof(cmd->hdr));
@@ -239,18 +264,47 @@ static const VGpuCmdDesc *vgpu_decode(VirtQueueElement *elem, VGpuCmd *cmd,
     return d;
 }
 
+/* A fence on a ring needs a CONTEXT_INIT context and a ring it has. */
+static bool vgpu_wants_ring(VGpuDevice *g, const VGpuCmd *cmd,
+                            VGpuResult *reject)
+{
+    const struct virtio_gpu_ctrl_hdr *h = &cmd->hdr;
+
+    if (!(h->flags & VIRTIO_GPU_FLAG_FENCE) ||
+        !(h->flags & VIRTIO_GPU_FLAG_INFO_RING_IDX)) {
+        return false;
+    }
+    if (!vgpu_ring_ok(g, h->ctx_id, h->ring_idx)) {
+        *reject = vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                              "fence on ring %u of context %u: no such ring "
+                              "(rings 0-%d of CONTEXT_INIT contexts)",
+                              h->ring_idx, h->ctx_id, VGPU_MAX_RINGS - 1);
+        return false;
+    }
+    return true;
+}
+
 void vgpu_process_ctrl(VGpuDevice *g, VirtQueueElement *elem)
 {
+    uint32_t resets = g->reset_count;
     VGpuCmd cmd;
-    VGpuResult res;
+    VGpuResult res = vgpu_ok();
     const VGpuCmdDesc *d = vgpu_decode(elem, &cmd, &res);
+    bool ring = d && vgpu_wants_ring(g, &cmd, &res);
 
-    if (d) {
+    if (d && res.type == VIRTIO_GPU_RESP_OK_NODATA) {
         trace_vgpu_cmd(d->name, cmd.hdr.ctx_id, cmd.hdr.flags,
                        cmd.hdr.fence_id);
         res = d->handler(g, &cmd);
     }
-    if (cmd.hdr.flags & VIRTIO_GPU_FLAG_FENCE) {
+    if (g->reset_count != resets) {
+        /* A handler let go of the BQL and the guest reset the device. */
+        g_free(res.data);
+        virtqueue_detach_element(g->ctrl_vq, elem, 0);
+        g_free(elem);
+    } else if (ring) {
+        vgpu_fence_park_ring(g, elem, &cmd.hdr, res);
+    } else if (cmd.hdr.flags & VIRTIO_GPU_FLAG_FENCE) {
         /* Answer in fence order, errors included, or the guest waits. */
         vgpu_fence_park(g, elem, &cmd.hdr, res);
     } else {

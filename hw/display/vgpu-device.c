@@ -11,6 +11,7 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/bitmap.h"
+#include "qemu/host-utils.h"
 #include "qemu/main-loop.h"
 #include "qemu/module.h"
 #include "hw/qdev-properties.h"
@@ -73,6 +74,13 @@ static uint64_t vgpu_get_features(VirtIODevice *vdev, uint64_t features,
     if (g->conf.edid) {
         features |= 1ULL << VIRTIO_GPU_F_EDID;
     }
+    if (g->conf.blob) {
+        features |= 1ULL << VIRTIO_GPU_F_RESOURCE_BLOB;
+        features |= 1ULL << VIRTIO_GPU_F_RESOURCE_UUID;
+    }
+    if (g->conf.context_init) {
+        features |= 1ULL << VIRTIO_GPU_F_CONTEXT_INIT;
+    }
     return features;
 }
 
@@ -98,6 +106,37 @@ static void vgpu_set_config(VirtIODevice *vdev, const uint8_t *config)
     g->events_read &= ~le32_to_cpu(c.events_clear);
 }
 
+/* The modern half: blob, hostmem, Venus, DRM, CONTEXT_INIT. */
+static bool vgpu_check_blob_conf(VGpuDevice *g, Error **errp)
+{
+    VGpuConf *c = &g->conf;
+    const char *wants = c->venus ? "venus=on" :
+                        c->drm_native_context ? "drm_native_context=on" :
+                        NULL;
+
+    if (wants && (!c->blob || !c->hostmem)) {
+        error_setg(errp, "%s needs blob=on and a host-visible region: add "
+                   "%s%s", wants, c->blob ? "" : "blob=on,",
+                   c->hostmem ? "" : "hostmem=512M (or another size)");
+        return false;
+    }
+    if (c->hostmem && !c->blob) {
+        error_setg(errp, "hostmem is for blob resources: add blob=on, or "
+                   "drop hostmem");
+        return false;
+    }
+    if (c->hostmem && (!is_power_of_2(c->hostmem) ||
+                       c->hostmem < 64 * KiB || c->hostmem > 64 * GiB)) {
+        error_setg(errp, "hostmem=%" PRIu64 " must be a power of two from "
+                   "64K to 64G (it becomes a PCI BAR), such as 256M or 1G",
+                   c->hostmem);
+        return false;
+    }
+    /* Venus and DRM contexts are made with CONTEXT_INIT. */
+    c->context_init |= c->venus || c->drm_native_context;
+    return true;
+}
+
 static bool vgpu_check_conf(VGpuDevice *g, Error **errp)
 {
     if (g->conf.max_outputs < 1 ||
@@ -113,16 +152,7 @@ static bool vgpu_check_conf(VGpuDevice *g, Error **errp)
                    g->conf.xres, g->conf.yres, VGPU_MAX_DIMENSION);
         return false;
     }
-    return true;
-}
-
-/* On the render thread, once the renderer is up. */
-void vgpu_count_capsets(VGpuDevice *g)
-{
-    uint32_t max_ver = 0, max_size = 0;
-
-    vgpu_renderer_capset(VIRTIO_GPU_CAPSET_VIRGL2, &max_ver, &max_size);
-    g->num_capsets = max_ver ? 2 : 1;
+    return vgpu_check_blob_conf(g, errp);
 }
 
 static void vgpu_realize(DeviceState *dev, Error **errp)
@@ -144,10 +174,17 @@ static void vgpu_realize(DeviceState *dev, Error **errp)
     }
     QTAILQ_INIT(&g->resources);
     g->contexts = bitmap_new(VGPU_MAX_CONTEXTS);
+    g->ring_contexts = bitmap_new(VGPU_MAX_CONTEXTS);
     if (!vgpu_worker_start(g, errp)) {
         g_free(g->contexts);
+        g_free(g->ring_contexts);
         migrate_del_blocker(&g->migration_blocker);
         return;
+    }
+    if (g->conf.hostmem) {
+        /* The transport exposes it (a BAR on PCI); blobs map into it. */
+        memory_region_init(&g->hostmem, OBJECT(g), "virtio-gpu-gl-hostmem",
+                           g->conf.hostmem);
     }
     vgpu_fence_init(g);
 
@@ -184,6 +221,7 @@ static void vgpu_unrealize(DeviceState *dev)
     virtio_delete_queue(g->cursor_vq);
     virtio_cleanup(vdev);
     g_free(g->contexts);
+    g_free(g->ring_contexts);
     migrate_del_blocker(&g->migration_blocker);
 }
 
@@ -199,6 +237,7 @@ static void vgpu_reset(VirtIODevice *vdev)
     trace_vgpu_reset();
     vgpu_fence_reset(g);
     g->reset_pending = true;
+    g->reset_count++;
     g->events_read = 0;
     vgpu_worker_kick(g);
 }
@@ -208,6 +247,12 @@ static const Property vgpu_properties[] = {
     DEFINE_PROP_UINT32("xres", VGpuDevice, conf.xres, 1280),
     DEFINE_PROP_UINT32("yres", VGpuDevice, conf.yres, 800),
     DEFINE_PROP_BOOL("edid", VGpuDevice, conf.edid, true),
+    DEFINE_PROP_BOOL("blob", VGpuDevice, conf.blob, false),
+    DEFINE_PROP_SIZE("hostmem", VGpuDevice, conf.hostmem, 0),
+    DEFINE_PROP_BOOL("venus", VGpuDevice, conf.venus, false),
+    DEFINE_PROP_BOOL("drm_native_context", VGpuDevice,
+                     conf.drm_native_context, false),
+    DEFINE_PROP_BOOL("context_init", VGpuDevice, conf.context_init, false),
 };
 
 static void vgpu_class_init(ObjectClass *klass, void *data)

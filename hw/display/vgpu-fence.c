@@ -1,17 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * virtio-gpu-gl fences: a fenced command's response waits, in
- * submission order, until the renderer signals its fence.
+ * virtio-gpu-gl fences: a fenced command's response waits until the
+ * renderer signals its fence.
  *
- * The renderer signals from its own sync thread
- * (VIRGL_RENDERER_ASYNC_FENCE_CB); the callback only records the newest
- * signalled sequence number and schedules a bottom half, which answers
- * the parked commands in the main loop.  No timer polls.
+ * Two kinds of timeline.  A fence without VIRTIO_GPU_FLAG_INFO_RING_IDX
+ * is on the device's global timeline; one with it is on ring ring_idx of
+ * its context (CONTEXT_INIT).  Fences complete in order within their
+ * timeline and independently across timelines.
  *
- * Guest fence ids are 64-bit; virglrenderer's global fences take an int.
- * We therefore give each fenced command our own 32-bit sequence number
- * and compare them modulo 2^32, so no guest id can be truncated into a
- * fence that never completes.
+ * The renderer signals from its own threads (VIRGL_RENDERER_ASYNC_FENCE_CB,
+ * Venus' render server): the callbacks only record the newest signalled
+ * value and schedule a bottom half, which answers the parked commands in
+ * the main loop.  No timer polls.
+ *
+ * Guest fence ids are 64-bit and chosen by the guest; the renderer's
+ * global fences take an int.  So every parked command gets our own
+ * sequence number: 32-bit on the global timeline, compared modulo 2^32,
+ * and 64-bit on rings, so no guest id can be truncated into a fence that
+ * never completes.
  */
 
 #include "qemu/osdep.h"
@@ -21,46 +27,90 @@
 #include "hw/display/vgpu.h"
 #include "trace.h"
 
-/* a <= b in sequence space. */
+/* a <= b in 32-bit sequence space. */
 static bool vgpu_seq_reached(uint32_t seq, uint32_t signalled)
 {
     return (int32_t)(signalled - seq) >= 0;
 }
 
+static gpointer vgpu_ring_key(uint32_t ctx_id, uint32_t ring_idx)
+{
+    return GUINT_TO_POINTER(ctx_id * VGPU_MAX_RINGS + ring_idx);
+}
+
+/* Has p's fence signalled?  Caller holds fence_lock. */
+static bool vgpu_fence_done(VGpuDevice *g, VGpuPending *p)
+{
+    uint64_t *ring;
+
+    if (!p->on_ring) {
+        return vgpu_seq_reached(p->seq,
+                                qatomic_load_acquire(&g->signalled_seq));
+    }
+    ring = g_hash_table_lookup(g->ring_signalled,
+                               vgpu_ring_key(p->ctx_id, p->ring_idx));
+    return ring && *ring >= p->seq;
+}
+
+static void vgpu_fence_retire(VGpuDevice *g, VGpuPending *p)
+{
+    QTAILQ_REMOVE(&g->pending, p, next);
+    trace_vgpu_fence_retire(p->hdr.fence_id, p->seq);
+    vgpu_respond(g, p->elem, &p->hdr, &p->result);
+    g_free(p);
+}
+
 static void vgpu_fence_bh(void *opaque)
 {
     VGpuDevice *g = opaque;
-    uint32_t signalled = qatomic_load_acquire(&g->signalled_seq);
     VGpuPending *p, *tmp;
 
+    /*
+     * Parked in submission order, so each timeline's fences come in
+     * order; a fence still pending on one timeline holds back no other.
+     */
     QTAILQ_FOREACH_SAFE(p, &g->pending, next, tmp) {
-        if (!vgpu_seq_reached(p->seq, signalled)) {
-            break;
+        bool done;
+
+        qemu_mutex_lock(&g->fence_lock);
+        done = vgpu_fence_done(g, p);
+        qemu_mutex_unlock(&g->fence_lock);
+        if (done) {
+            vgpu_fence_retire(g, p);
         }
-        QTAILQ_REMOVE(&g->pending, p, next);
-        trace_vgpu_fence_retire(p->hdr.fence_id, p->seq);
-        vgpu_respond(g, p->elem, &p->hdr, &p->result);
-        g_free(p);
     }
 }
 
 void vgpu_fence_init(VGpuDevice *g)
 {
     QTAILQ_INIT(&g->pending);
+    qemu_mutex_init(&g->fence_lock);
+    g->ring_signalled = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+                                              NULL, g_free);
     g->next_seq = 0;
     g->signalled_seq = 0;
+    g->next_ring_seq = 0;
     g->fence_bh = qemu_bh_new_guarded(vgpu_fence_bh, g,
                                       &DEVICE(g)->mem_reentrancy_guard);
 }
 
-void vgpu_fence_park(VGpuDevice *g, VirtQueueElement *elem,
-                     const struct virtio_gpu_ctrl_hdr *hdr, VGpuResult res)
+static VGpuPending *vgpu_pending_new(VirtQueueElement *elem,
+                                     const struct virtio_gpu_ctrl_hdr *hdr,
+                                     VGpuResult res)
 {
     VGpuPending *p = g_new0(VGpuPending, 1);
 
     p->elem = elem;
     p->hdr = *hdr;
     p->result = res;
+    return p;
+}
+
+void vgpu_fence_park(VGpuDevice *g, VirtQueueElement *elem,
+                     const struct virtio_gpu_ctrl_hdr *hdr, VGpuResult res)
+{
+    VGpuPending *p = vgpu_pending_new(elem, hdr, res);
+
     p->seq = ++g->next_seq;
     QTAILQ_INSERT_TAIL(&g->pending, p, next);
     trace_vgpu_fence_park(hdr->fence_id, p->seq);
@@ -72,12 +122,74 @@ void vgpu_fence_park(VGpuDevice *g, VirtQueueElement *elem,
     }
 }
 
+void vgpu_fence_park_ring(VGpuDevice *g, VirtQueueElement *elem,
+                          const struct virtio_gpu_ctrl_hdr *hdr,
+                          VGpuResult res)
+{
+    VGpuPending *p = vgpu_pending_new(elem, hdr, res);
+
+    p->on_ring = true;
+    p->ctx_id = hdr->ctx_id;
+    p->ring_idx = hdr->ring_idx;
+    p->seq = ++g->next_ring_seq;
+    QTAILQ_INSERT_TAIL(&g->pending, p, next);
+    trace_vgpu_fence_park_ring(hdr->fence_id, hdr->ctx_id, hdr->ring_idx,
+                               p->seq);
+    if (vgpu_renderer_create_ring_fence(hdr->ctx_id, hdr->ring_idx,
+                                        p->seq)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "virtio-gpu-gl: renderer refused "
+                      "fence %" PRIu64 " on ring %u of context %u\n",
+                      hdr->fence_id, hdr->ring_idx, hdr->ctx_id);
+        vgpu_fence_ring_signalled(g, hdr->ctx_id, hdr->ring_idx, p->seq);
+    }
+}
+
 void vgpu_fence_signalled(VGpuDevice *g, uint32_t seq)
 {
     /* Any thread: publish, then let the main loop answer. */
     trace_vgpu_fence_signalled(seq);
     qatomic_store_release(&g->signalled_seq, seq);
     qemu_bh_schedule(g->fence_bh);
+}
+
+void vgpu_fence_ring_signalled(VGpuDevice *g, uint32_t ctx_id,
+                               uint32_t ring_idx, uint64_t seq)
+{
+    gpointer key = vgpu_ring_key(ctx_id, ring_idx);
+    uint64_t *value;
+
+    /* Any thread. */
+    trace_vgpu_fence_ring_signalled(ctx_id, ring_idx, seq);
+    qemu_mutex_lock(&g->fence_lock);
+    value = g_hash_table_lookup(g->ring_signalled, key);
+    if (!value) {
+        value = g_new0(uint64_t, 1);
+        g_hash_table_insert(g->ring_signalled, key, value);
+    }
+    *value = MAX(*value, seq);
+    qemu_mutex_unlock(&g->fence_lock);
+    qemu_bh_schedule(g->fence_bh);
+}
+
+/*
+ * The guest destroyed a context: its rings will never signal again, so
+ * answer what waits on them now, in order.
+ */
+void vgpu_fence_context_gone(VGpuDevice *g, uint32_t ctx_id)
+{
+    VGpuPending *p, *tmp;
+    uint32_t ring;
+
+    QTAILQ_FOREACH_SAFE(p, &g->pending, next, tmp) {
+        if (p->on_ring && p->ctx_id == ctx_id) {
+            vgpu_fence_retire(g, p);
+        }
+    }
+    qemu_mutex_lock(&g->fence_lock);
+    for (ring = 0; ring < VGPU_MAX_RINGS; ring++) {
+        g_hash_table_remove(g->ring_signalled, vgpu_ring_key(ctx_id, ring));
+    }
+    qemu_mutex_unlock(&g->fence_lock);
 }
 
 void vgpu_fence_reset(VGpuDevice *g)
@@ -93,6 +205,9 @@ void vgpu_fence_reset(VGpuDevice *g)
         g_free(p->result.data);
         g_free(p);
     }
+    qemu_mutex_lock(&g->fence_lock);
+    g_hash_table_remove_all(g->ring_signalled);
+    qemu_mutex_unlock(&g->fence_lock);
     /*
      * Sequence numbers keep counting across resets: a fence from before
      * the reset that signals late then cannot answer a newer request.
@@ -104,4 +219,6 @@ void vgpu_fence_fini(VGpuDevice *g)
     vgpu_fence_reset(g);
     qemu_bh_delete(g->fence_bh);
     g->fence_bh = NULL;
+    g_hash_table_destroy(g->ring_signalled);
+    qemu_mutex_destroy(&g->fence_lock);
 }

@@ -10,6 +10,7 @@
 #include "hw/qdev-properties.h"
 #include "hw/virtio/virtio-pci.h"
 #include "hw/display/vgpu.h"
+#include "vgpu-pci.h"
 
 #define TYPE_VGPU_GL_PCI "virtio-gpu-gl-pci"
 OBJECT_DECLARE_SIMPLE_TYPE(VGpuPci, VGPU_GL_PCI)
@@ -23,9 +24,12 @@ static void vgpu_pci_realize(VirtIOPCIProxy *vpci_dev, Error **errp)
 {
     VGpuPci *dev = VGPU_GL_PCI(vpci_dev);
 
+    vgpu_pci_prepare_hostmem(vpci_dev, &dev->vdev);
     /* virtio-gpu has no legacy interface. */
     virtio_pci_force_virtio_1(vpci_dev);
-    qdev_realize(DEVICE(&dev->vdev), BUS(&vpci_dev->bus), errp);
+    if (qdev_realize(DEVICE(&dev->vdev), BUS(&vpci_dev->bus), errp)) {
+        vgpu_pci_expose_hostmem(vpci_dev, &dev->vdev);
+    }
 }
 
 static const Property vgpu_pci_properties[] = {

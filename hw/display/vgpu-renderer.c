@@ -28,6 +28,13 @@ static void vgpu_write_fence(void *cookie, uint32_t fence)
     vgpu_fence_signalled(cookie, fence);
 }
 
+static void vgpu_write_context_fence(void *cookie, uint32_t ctx_id,
+                                     uint32_t ring_idx, uint64_t fence_id)
+{
+    /* On virglrenderer's sync thread or a render server proxy thread. */
+    vgpu_fence_ring_signalled(cookie, ctx_id, ring_idx, fence_id);
+}
+
 static void vgpu_virgl_log(enum virgl_log_level_flags level,
                            const char *message, void *user_data)
 {
@@ -37,9 +44,25 @@ static void vgpu_virgl_log(enum virgl_log_level_flags level,
 }
 
 static struct virgl_renderer_callbacks vgpu_virgl_cbs = {
-    .version = 1,
+    .version = 3,
     .write_fence = vgpu_write_fence,
+    .write_context_fence = vgpu_write_context_fence,
 };
+
+/* The flags the device's properties ask virglrenderer for. */
+static int vgpu_wanted_flags(VGpuDevice *g)
+{
+    int flags = 0;
+
+    if (g->conf.venus) {
+        /* Venus runs in virglrenderer's render server process. */
+        flags |= VIRGL_RENDERER_VENUS | VIRGL_RENDERER_RENDER_SERVER;
+    }
+    if (g->conf.drm_native_context) {
+        flags |= VIRGL_RENDERER_DRM;
+    }
+    return flags;
+}
 
 static int vgpu_try_init(VGpuDevice *g, int extra)
 {
@@ -80,11 +103,22 @@ bool vgpu_renderer_init(VGpuDevice *g, Error **errp)
     virgl_set_log_callback(vgpu_virgl_log, NULL, NULL);
     /* A render node first; without one, EGL's surfaceless platform. */
     if (vgpu_host_has_render_node()) {
-        ret = vgpu_try_init(g, 0);
+        ret = vgpu_try_init(g, vgpu_wanted_flags(g));
     }
     if (ret) {
         surfaceless = true;
-        ret = vgpu_try_init(g, VIRGL_RENDERER_USE_SURFACELESS);
+        ret = vgpu_try_init(g, vgpu_wanted_flags(g) |
+                            VIRGL_RENDERER_USE_SURFACELESS);
+    }
+    if (ret && g->conf.drm_native_context &&
+        !vgpu_try_init(g, VIRGL_RENDERER_USE_SURFACELESS)) {
+        /* virglrenderer works, only not with DRM: say that. */
+        virgl_renderer_cleanup(g);
+        error_setg(errp, "virtio-gpu-gl: drm_native_context=on, but this "
+                   "virglrenderer has no DRM native context support (it "
+                   "needs 1.2 or newer, built with DRM renderers, and a "
+                   "GPU it drives natively); drop drm_native_context=on");
+        return false;
     }
     if (ret) {
         error_setg(errp, "virtio-gpu-gl: virglrenderer could not create its"
@@ -195,10 +229,60 @@ int vgpu_renderer_transfer_read(uint32_t id, uint32_t ctx_id,
                                             iov, cnt);
 }
 
-int vgpu_renderer_context_create(uint32_t ctx_id, const char *name,
-                                 uint32_t nlen)
+int vgpu_renderer_context_create(uint32_t ctx_id, uint32_t context_init,
+                                 const char *name, uint32_t nlen)
 {
-    return virgl_renderer_context_create(ctx_id, nlen, name);
+    if (!context_init) {
+        return virgl_renderer_context_create(ctx_id, nlen, name);
+    }
+    return virgl_renderer_context_create_with_flags(ctx_id, context_init,
+                                                    nlen, name);
+}
+
+int vgpu_renderer_create_ring_fence(uint32_t ctx_id, uint32_t ring_idx,
+                                    uint64_t seq)
+{
+    return virgl_renderer_context_create_fence(ctx_id, 0, ring_idx, seq);
+}
+
+int vgpu_renderer_create_blob(uint32_t id, uint32_t ctx_id,
+                              uint32_t blob_mem, uint32_t blob_flags,
+                              uint64_t blob_id, uint64_t size,
+                              struct iovec *iov, unsigned int cnt)
+{
+    /* virtio's blob_mem and blob_flags values are virglrenderer's. */
+    struct virgl_renderer_resource_create_blob_args args = {
+        .res_handle = id,
+        .ctx_id = ctx_id,
+        .blob_mem = blob_mem,
+        .blob_flags = blob_flags,
+        .blob_id = blob_id,
+        .size = size,
+        .iovecs = iov,
+        .num_iovs = cnt,
+    };
+
+    return virgl_renderer_resource_create_blob(&args);
+}
+
+int vgpu_renderer_map(uint32_t id, void **data, uint64_t *size)
+{
+    return virgl_renderer_resource_map(id, data, size);
+}
+
+void vgpu_renderer_unmap(uint32_t id)
+{
+    virgl_renderer_resource_unmap(id);
+}
+
+uint32_t vgpu_renderer_map_info(uint32_t id)
+{
+    uint32_t info = 0;
+
+    if (virgl_renderer_resource_get_map_info(id, &info)) {
+        return VIRTIO_GPU_MAP_CACHE_NONE;
+    }
+    return info;
 }
 
 void vgpu_renderer_context_destroy(uint32_t ctx_id)

@@ -52,8 +52,7 @@ static bool vgpu_format_is_scanout(uint32_t format)
 }
 
 /* A new id must be non-zero, unused, and within the per-device bound. */
-static VGpuResult vgpu_check_new_id(VGpuDevice *g, const char *cmd,
-                                    uint32_t id)
+VGpuResult vgpu_check_new_id(VGpuDevice *g, const char *cmd, uint32_t id)
 {
     if (id == 0 || vgpu_resource_find(g, id)) {
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
@@ -68,9 +67,8 @@ static VGpuResult vgpu_check_new_id(VGpuDevice *g, const char *cmd,
     return vgpu_ok();
 }
 
-static VGpuResource *vgpu_resource_add(VGpuDevice *g, uint32_t id,
-                                       uint32_t format, uint32_t width,
-                                       uint32_t height)
+VGpuResource *vgpu_resource_add(VGpuDevice *g, uint32_t id, uint32_t format,
+                                uint32_t width, uint32_t height)
 {
     VGpuResource *r = g_new0(VGpuResource, 1);
 
@@ -158,7 +156,7 @@ VGpuResult vgpu_cmd_resource_create_3d(VGpuDevice *g, const VGpuCmd *cmd)
     return vgpu_ok();
 }
 
-static void vgpu_backing_unmap(VGpuDevice *g, VGpuResource *r)
+void vgpu_backing_unmap(VGpuDevice *g, VGpuResource *r)
 {
     VirtIODevice *vdev = VIRTIO_DEVICE(g);
     unsigned int i;
@@ -176,6 +174,10 @@ static void vgpu_resource_destroy(VGpuDevice *g, VGpuResource *r)
 {
     trace_vgpu_resource_unref(r->id);
     vgpu_scanout_forget_resource(g, r->id);
+    if (r->mapped) {
+        /* A guest may unref without unmapping; the region goes first. */
+        vgpu_hostmem_unmap(g, r);
+    }
     if (r->iov) {
         vgpu_renderer_detach_iov(r->id);
         vgpu_backing_unmap(g, r);
@@ -236,30 +238,25 @@ static bool vgpu_map_entry(VGpuDevice *g, uint64_t addr, uint32_t len,
     return true;
 }
 
-VGpuResult vgpu_cmd_attach_backing(VGpuDevice *g, const VGpuCmd *cmd)
+/*
+ * Map the nr_entries guest memory entries that follow a command's fixed
+ * part as r's backing (ATTACH_BACKING, RESOURCE_CREATE_BLOB).
+ */
+VGpuResult vgpu_backing_map(VGpuDevice *g, VGpuResource *r,
+                            const VGpuCmd *cmd, const char *name,
+                            uint32_t nr_entries)
 {
-    const struct virtio_gpu_resource_attach_backing *c = &cmd->u.attach;
-    VGpuResource *r = vgpu_resource_find(g, c->resource_id);
     struct virtio_gpu_mem_entry e;
     uint32_t i;
 
-    if (!r) {
-        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
-                           "ATTACH_BACKING: no resource %u", c->resource_id);
-    }
-    if (r->iov) {
-        return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC,
-                           "ATTACH_BACKING: resource %u already has backing",
-                           c->resource_id);
-    }
-    if (!c->nr_entries || c->nr_entries > VGPU_MAX_BACKING_PAGES ||
-        cmd->payload_len < (uint64_t)c->nr_entries * sizeof(e)) {
+    if (!nr_entries || nr_entries > VGPU_MAX_BACKING_PAGES ||
+        cmd->payload_len < (uint64_t)nr_entries * sizeof(e)) {
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
-                           "ATTACH_BACKING: %u entries, %zu bytes of them "
-                           "sent", c->nr_entries, cmd->payload_len);
+                           "%s: %u entries, %zu bytes of them sent", name,
+                           nr_entries, cmd->payload_len);
     }
-    r->iov = g_new0(struct iovec, c->nr_entries);
-    for (i = 0; i < c->nr_entries; i++) {
+    r->iov = g_new0(struct iovec, nr_entries);
+    for (i = 0; i < nr_entries; i++) {
         iov_to_buf(cmd->payload_iov, cmd->payload_iov_cnt,
                    cmd->payload_offset + i * sizeof(e), &e, sizeof(e));
         if (!vgpu_map_entry(g, le64_to_cpu(e.addr), le32_to_cpu(e.length),
@@ -269,10 +266,32 @@ VGpuResult vgpu_cmd_attach_backing(VGpuDevice *g, const VGpuCmd *cmd)
 
             vgpu_backing_unmap(g, r);
             return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
-                               "ATTACH_BACKING: entry %u (0x%" PRIx64
-                               " + %u) is not guest RAM", i, addr, len);
+                               "%s: entry %u (0x%" PRIx64 " + %u) is not "
+                               "guest RAM", name, i, addr, len);
         }
         r->iov_cnt++;
+    }
+    return vgpu_ok();
+}
+
+VGpuResult vgpu_cmd_attach_backing(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    const struct virtio_gpu_resource_attach_backing *c = &cmd->u.attach;
+    VGpuResource *r = vgpu_resource_find(g, c->resource_id);
+    VGpuResult res;
+
+    if (!r) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
+                           "ATTACH_BACKING: no resource %u", c->resource_id);
+    }
+    if (r->iov || r->blob) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC,
+                           "ATTACH_BACKING: resource %u already has backing"
+                           "%s", c->resource_id, r->blob ? " (a blob)" : "");
+    }
+    res = vgpu_backing_map(g, r, cmd, "ATTACH_BACKING", c->nr_entries);
+    if (res.type != VIRTIO_GPU_RESP_OK_NODATA) {
+        return res;
     }
     if (vgpu_renderer_attach_iov(r->id, r->iov, r->iov_cnt)) {
         vgpu_backing_unmap(g, r);
@@ -291,6 +310,11 @@ VGpuResult vgpu_cmd_detach_backing(VGpuDevice *g, const VGpuCmd *cmd)
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
                            "DETACH_BACKING: no resource %u",
                            cmd->u.detach.resource_id);
+    }
+    if (r->blob) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC,
+                           "DETACH_BACKING: resource %u is a blob; its "
+                           "memory goes with RESOURCE_UNREF", r->id);
     }
     if (!r->iov) {
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC,

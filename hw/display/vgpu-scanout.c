@@ -17,7 +17,7 @@
 #include "trace.h"
 #include "ui/pixel_ops.h"
 
-static pixman_format_code_t vgpu_pixman_format(uint32_t virtio_format)
+pixman_format_code_t vgpu_pixman_format(uint32_t virtio_format)
 {
     /* virtio formats name bytes in memory order; pixman names words. */
     switch (virtio_format) {
@@ -78,9 +78,10 @@ void vgpu_scanouts_init(VGpuDevice *g)
     vgpu_present_init(g);
 }
 
-static void vgpu_scanout_disable(VGpuDevice *g, VGpuScanout *s)
+void vgpu_scanout_disable(VGpuDevice *g, VGpuScanout *s)
 {
     s->resource_id = 0;
+    s->from_blob = false;
     vgpu_present_blank(s);
     vgpu_present_schedule(g);
 }
@@ -206,6 +207,7 @@ VGpuResult vgpu_cmd_set_scanout(VGpuDevice *g, const VGpuCmd *cmd)
     }
     s->resource_id = r->id;
     s->rect = c->r;
+    s->from_blob = false;
     if (c->scanout_id == 0) {
         g->display_taken = true;
     }
@@ -248,8 +250,15 @@ VGpuResult vgpu_cmd_resource_flush(VGpuDevice *g, const VGpuCmd *cmd)
     }
     for (i = 0; i < g->conf.max_outputs; i++) {
         if (g->scanout[i].resource_id == id) {
-            trace_vgpu_scanout_flush(i, id, "readback");
-            vgpu_scanout_readback(g, &g->scanout[i], r);
+            VGpuScanout *s = &g->scanout[i];
+
+            if (s->from_blob) {
+                trace_vgpu_scanout_flush(i, id, "blob copy");
+                vgpu_scanout_blob_readback(g, s, r);
+            } else {
+                trace_vgpu_scanout_flush(i, id, "readback");
+                vgpu_scanout_readback(g, s, r);
+            }
         }
     }
     return vgpu_ok();

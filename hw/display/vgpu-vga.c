@@ -19,6 +19,7 @@
 #include "hw/virtio/virtio-pci.h"
 #include "hw/display/vgpu.h"
 #include "vga_int.h"
+#include "vgpu-pci.h"
 
 #define TYPE_VGPU_GL_VGA "virtio-vga-gl"
 OBJECT_DECLARE_TYPE(VGpuVga, VGpuVgaClass, VGPU_GL_VGA)
@@ -123,12 +124,14 @@ static void vgpu_vga_realize(VirtIOPCIProxy *vpci, Error **errp)
     vpci->modern_io_bar_idx = 5;
     vpci->modern_mem_bar_idx = 2;
     vpci->msix_bar_idx = 4;
+    vgpu_pci_prepare_hostmem(vpci, &d->vdev);
     vgpu_vga_place_virtio_regions(vpci);
 
     virtio_pci_force_virtio_1(vpci);
     if (!qdev_realize(DEVICE(&d->vdev), BUS(&vpci->bus), errp)) {
         return;
     }
+    vgpu_pci_expose_hostmem(vpci, &d->vdev);
     pci_std_vga_mmio_region_init(vga, OBJECT(d), &vpci->modern_bar,
                                  d->vga_mrs, true, false);
 

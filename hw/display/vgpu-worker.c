@@ -30,8 +30,9 @@ static void *vgpu_worker_run(void *opaque)
 
     rcu_register_thread();
     ok = vgpu_renderer_init(g, &g->worker_err);
-    if (ok) {
-        vgpu_count_capsets(g);
+    if (ok && !vgpu_capsets_init(g, &g->worker_err)) {
+        vgpu_renderer_fini(g);
+        ok = false;
     }
     /* realize() waits for this, holding the BQL: take no lock before. */
     qemu_sem_post(&g->worker_ready);

@@ -19,6 +19,8 @@
 #include "ui/console.h"
 #include "qemu/queue.h"
 #include "qemu/thread.h"
+#include "qemu/uuid.h"
+#include "exec/memory.h"
 #include "qom/object.h"
 
 #define TYPE_VGPU_GL "virtio-gpu-gl-device"
@@ -32,6 +34,8 @@ OBJECT_DECLARE_SIMPLE_TYPE(VGpuDevice, VGPU_GL)
 #define VGPU_MAX_DIMENSION      (16384)
 #define VGPU_MAX_BUFFER_SIZE    (1u << 30)      /* PIPE_BUFFER width */
 #define VGPU_CURSOR_SIZE        64
+#define VGPU_MAX_BLOB_SIZE      (4 * GiB)
+#define VGPU_MAX_RINGS          64      /* fence rings per context */
 
 /* One checked command: header and body already in host byte order. */
 typedef struct VGpuCmd {
@@ -53,6 +57,11 @@ typedef struct VGpuCmd {
         struct virtio_gpu_ctx_resource ctx_res;
         struct virtio_gpu_cmd_submit submit;
         struct virtio_gpu_update_cursor cursor;
+        struct virtio_gpu_resource_create_blob create_blob;
+        struct virtio_gpu_resource_map_blob map_blob;
+        struct virtio_gpu_resource_unmap_blob unmap_blob;
+        struct virtio_gpu_resource_assign_uuid assign_uuid;
+        struct virtio_gpu_set_scanout_blob scanout_blob;
     } u;
     /* Bytes after the fixed part (mem entries, command stream). */
     const struct iovec *payload_iov;
@@ -81,6 +90,15 @@ typedef struct VGpuResource {
     uint32_t last_level;
     struct iovec *iov;        /* guest backing, mapped */
     unsigned int iov_cnt;
+    /* Blob resources (vgpu-blob.c). */
+    bool blob;
+    uint32_t blob_mem, blob_flags;
+    uint64_t blob_size;
+    bool mapped;              /* in the host-visible region */
+    uint64_t map_offset, map_size;
+    MemoryRegion *map_mr;
+    bool has_uuid;
+    QemuUUID uuid;
     QTAILQ_ENTRY(VGpuResource) next;
 } VGpuResource;
 
@@ -97,6 +115,10 @@ typedef struct VGpuScanout {
     struct virtio_gpu_rect rect;
     uint32_t width, height;      /* the output's current mode */
     bool enabled;
+    /* SET_SCANOUT_BLOB: the framebuffer's layout in the blob. */
+    bool from_blob;
+    uint32_t fb_format, fb_stride;
+    uint64_t fb_offset;
 
     /* Hand-over to the console (vgpu-present.c), all under the BQL. */
     VGpuFrame shown;             /* the console's surface wraps this */
@@ -114,7 +136,9 @@ typedef struct VGpuPending {
     VirtQueueElement *elem;
     struct virtio_gpu_ctrl_hdr hdr;
     VGpuResult result;
-    uint32_t seq;                /* renderer fence sequence number */
+    bool on_ring;                /* a context's ring, not the global one */
+    uint32_t ctx_id, ring_idx;
+    uint64_t seq;                /* our sequence number on its timeline */
     QTAILQ_ENTRY(VGpuPending) next;
 } VGpuPending;
 
@@ -122,6 +146,11 @@ typedef struct VGpuConf {
     uint32_t max_outputs;
     uint32_t xres, yres;
     bool edid;
+    bool blob;
+    uint64_t hostmem;            /* host-visible region size, 0: none */
+    bool venus;
+    bool drm_native_context;
+    bool context_init;
 } VGpuConf;
 
 struct VGpuDevice {
@@ -141,9 +170,14 @@ struct VGpuDevice {
     QTAILQ_HEAD(, VGpuPending) pending;
     uint32_t next_seq;
     uint32_t signalled_seq;      /* written by the renderer's thread */
+    uint64_t next_ring_seq;
+    QemuMutex fence_lock;        /* guards ring_signalled */
+    GHashTable *ring_signalled;  /* ctx/ring -> newest signalled seq */
     QEMUBH *fence_bh;
 
     bool reset_pending;          /* guest reset, renderer side pending */
+    uint32_t reset_count;        /* guest resets so far */
+    MemoryRegion hostmem;        /* host-visible region, on a transport BAR */
 
     /* The render thread (vgpu-worker.c). */
     QemuThread worker;
@@ -154,6 +188,8 @@ struct VGpuDevice {
     bool worker_quit;
 
     uint32_t num_capsets;
+    uint32_t capsets[4];         /* offered capset ids, in index order */
+    unsigned long *ring_contexts; /* contexts made with CONTEXT_INIT */
     Error *migration_blocker;
     QEMUBH *present_bh;
 
@@ -170,7 +206,6 @@ struct VGpuDevice {
 
 /* vgpu-device.c */
 void vgpu_serve_queues(VGpuDevice *g);
-void vgpu_count_capsets(VGpuDevice *g);
 void vgpu_drop_guest_state(VGpuDevice *g);
 
 /* vgpu-worker.c */
@@ -190,6 +225,13 @@ VGpuResult vgpu_reject(uint32_t type, const char *fmt, ...)
 
 /* vgpu-resource.c */
 VGpuResource *vgpu_resource_find(VGpuDevice *g, uint32_t id);
+VGpuResult vgpu_check_new_id(VGpuDevice *g, const char *cmd, uint32_t id);
+VGpuResource *vgpu_resource_add(VGpuDevice *g, uint32_t id, uint32_t format,
+                                uint32_t width, uint32_t height);
+VGpuResult vgpu_backing_map(VGpuDevice *g, VGpuResource *r,
+                            const VGpuCmd *cmd, const char *name,
+                            uint32_t nr_entries);
+void vgpu_backing_unmap(VGpuDevice *g, VGpuResource *r);
 VGpuResult vgpu_cmd_resource_create_2d(VGpuDevice *g, const VGpuCmd *cmd);
 VGpuResult vgpu_cmd_resource_create_3d(VGpuDevice *g, const VGpuCmd *cmd);
 VGpuResult vgpu_cmd_resource_unref(VGpuDevice *g, const VGpuCmd *cmd);
@@ -200,8 +242,17 @@ VGpuResult vgpu_cmd_transfer_to_host_3d(VGpuDevice *g, const VGpuCmd *cmd);
 VGpuResult vgpu_cmd_transfer_from_host_3d(VGpuDevice *g, const VGpuCmd *cmd);
 void vgpu_resources_reset(VGpuDevice *g);
 
+/* vgpu-blob.c */
+VGpuResult vgpu_cmd_resource_create_blob(VGpuDevice *g, const VGpuCmd *cmd);
+VGpuResult vgpu_cmd_resource_map_blob(VGpuDevice *g, const VGpuCmd *cmd);
+VGpuResult vgpu_cmd_resource_unmap_blob(VGpuDevice *g, const VGpuCmd *cmd);
+VGpuResult vgpu_cmd_resource_assign_uuid(VGpuDevice *g, const VGpuCmd *cmd);
+void vgpu_hostmem_unmap(VGpuDevice *g, VGpuResource *r);
+
 /* vgpu-context.c */
 bool vgpu_context_exists(VGpuDevice *g, uint32_t ctx_id);
+bool vgpu_capsets_init(VGpuDevice *g, Error **errp);
+bool vgpu_ring_ok(VGpuDevice *g, uint32_t ctx_id, uint32_t ring_idx);
 VGpuResult vgpu_cmd_get_capset_info(VGpuDevice *g, const VGpuCmd *cmd);
 VGpuResult vgpu_cmd_get_capset(VGpuDevice *g, const VGpuCmd *cmd);
 VGpuResult vgpu_cmd_ctx_create(VGpuDevice *g, const VGpuCmd *cmd);
@@ -216,12 +267,19 @@ void vgpu_scanouts_init(VGpuDevice *g);
 void vgpu_scanouts_fini(VGpuDevice *g);
 void vgpu_scanouts_reset(VGpuDevice *g);
 void vgpu_scanout_forget_resource(VGpuDevice *g, uint32_t resource_id);
+pixman_format_code_t vgpu_pixman_format(uint32_t virtio_format);
+void vgpu_scanout_disable(VGpuDevice *g, VGpuScanout *s);
 VGpuResult vgpu_cmd_get_display_info(VGpuDevice *g, const VGpuCmd *cmd);
 VGpuResult vgpu_cmd_get_edid(VGpuDevice *g, const VGpuCmd *cmd);
 VGpuResult vgpu_cmd_set_scanout(VGpuDevice *g, const VGpuCmd *cmd);
 VGpuResult vgpu_cmd_resource_flush(VGpuDevice *g, const VGpuCmd *cmd);
 void vgpu_cursor_update(VGpuDevice *g,
                         const struct virtio_gpu_update_cursor *c);
+
+/* vgpu-scanout-blob.c */
+VGpuResult vgpu_cmd_set_scanout_blob(VGpuDevice *g, const VGpuCmd *cmd);
+void vgpu_scanout_blob_readback(VGpuDevice *g, VGpuScanout *s,
+                                VGpuResource *r);
 
 /* vgpu-present.c */
 void vgpu_present_init(VGpuDevice *g);
@@ -236,7 +294,13 @@ void vgpu_fence_init(VGpuDevice *g);
 void vgpu_fence_fini(VGpuDevice *g);
 void vgpu_fence_park(VGpuDevice *g, VirtQueueElement *elem,
                      const struct virtio_gpu_ctrl_hdr *hdr, VGpuResult res);
+void vgpu_fence_park_ring(VGpuDevice *g, VirtQueueElement *elem,
+                          const struct virtio_gpu_ctrl_hdr *hdr,
+                          VGpuResult res);
 void vgpu_fence_signalled(VGpuDevice *g, uint32_t seq);
+void vgpu_fence_ring_signalled(VGpuDevice *g, uint32_t ctx_id,
+                               uint32_t ring_idx, uint64_t seq);
+void vgpu_fence_context_gone(VGpuDevice *g, uint32_t ctx_id);
 void vgpu_fence_reset(VGpuDevice *g);
 
 /* vgpu-renderer.c: the only file that calls virgl_renderer_* */
@@ -266,8 +330,17 @@ int vgpu_renderer_transfer_read(uint32_t id, uint32_t ctx_id,
                                 const struct virtio_gpu_box *box,
                                 uint64_t offset, struct iovec *iov,
                                 unsigned int cnt);
-int vgpu_renderer_context_create(uint32_t ctx_id, const char *name,
-                                 uint32_t nlen);
+int vgpu_renderer_context_create(uint32_t ctx_id, uint32_t context_init,
+                                 const char *name, uint32_t nlen);
+int vgpu_renderer_create_ring_fence(uint32_t ctx_id, uint32_t ring_idx,
+                                    uint64_t seq);
+int vgpu_renderer_create_blob(uint32_t id, uint32_t ctx_id,
+                              uint32_t blob_mem, uint32_t blob_flags,
+                              uint64_t blob_id, uint64_t size,
+                              struct iovec *iov, unsigned int cnt);
+int vgpu_renderer_map(uint32_t id, void **data, uint64_t *size);
+void vgpu_renderer_unmap(uint32_t id);
+uint32_t vgpu_renderer_map_info(uint32_t id);
 void vgpu_renderer_context_destroy(uint32_t ctx_id);
 void vgpu_renderer_ctx_attach(uint32_t ctx_id, uint32_t res_id);
 void vgpu_renderer_ctx_detach(uint32_t ctx_id, uint32_t res_id);

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * virtio-gpu-gl blob resources: RESOURCE_CREATE_BLOB, MAP_BLOB and
+ * UNMAP_BLOB into the host-visible memory region, ASSIGN_UUID.
+ *
+ * The host-visible region (property hostmem) is a container that the
+ * transport exposes to the guest (a 64-bit BAR on PCI).  MAP_BLOB puts
+ * the renderer's mapping of a blob into it at the guest's offset, as a
+ * RAM subregion; UNMAP_BLOB takes it out and waits for every reader of
+ * the old memory map (vCPUs in the middle of an access) to finish before
+ * the renderer unmaps the memory.  Offsets are page-aligned, inside the
+ * region, and never overlap another mapping, so the region bounds how
+ * much a guest can map.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/main-loop.h"
+#include "qemu/rcu.h"
+#include "qemu/units.h"
+#include "exec/memory.h"
+#include "hw/display/vgpu.h"
+#include "trace.h"
+
+#define VGPU_BLOB_MEM_MAX   VIRTIO_GPU_BLOB_MEM_HOST3D_GUEST
+#define VGPU_BLOB_FLAGS     (VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE | \
+                             VIRTIO_GPU_BLOB_FLAG_USE_SHAREABLE | \
+                             VIRTIO_GPU_BLOB_FLAG_USE_CROSS_DEVICE)
+#define VGPU_MAP_ALIGN      (4 * KiB)
+
+static bool vgpu_blob_uses_guest_memory(uint32_t blob_mem)
+{
+    return blob_mem == VIRTIO_GPU_BLOB_MEM_GUEST ||
+           blob_mem == VIRTIO_GPU_BLOB_MEM_HOST3D_GUEST;
+}
+
+static VGpuResult vgpu_blob_check(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    const struct virtio_gpu_resource_create_blob *c = &cmd->u.create_blob;
+    bool guest = vgpu_blob_uses_guest_memory(c->blob_mem);
+
+    if (!c->blob_mem || c->blob_mem > VGPU_BLOB_MEM_MAX) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "RESOURCE_CREATE_BLOB: blob_mem %u is not guest,"
+                           " host3d or host3d+guest", c->blob_mem);
+    }
+    if (c->blob_flags & ~VGPU_BLOB_FLAGS) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "RESOURCE_CREATE_BLOB: unknown blob_flags 0x%x",
+                           c->blob_flags & ~VGPU_BLOB_FLAGS);
+    }
+    if (!c->size || c->size > VGPU_MAX_BLOB_SIZE) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "RESOURCE_CREATE_BLOB: size %" PRIu64 " (limit %"
+                           PRIu64 ")", c->size, (uint64_t)VGPU_MAX_BLOB_SIZE);
+    }
+    if (guest != !!c->nr_entries) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "RESOURCE_CREATE_BLOB: blob_mem %u with %u memory"
+                           " entries", c->blob_mem, c->nr_entries);
+    }
+    if (c->blob_mem != VIRTIO_GPU_BLOB_MEM_GUEST &&
+        !vgpu_context_exists(g, cmd->hdr.ctx_id)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID,
+                           "RESOURCE_CREATE_BLOB: host blob in context %u, "
+                           "which does not exist", cmd->hdr.ctx_id);
+    }
+    return vgpu_ok();
+}
+
+static uint64_t vgpu_iov_total(const struct iovec *iov, unsigned int cnt)
+{
+    uint64_t total = 0;
+    unsigned int i;
+
+    for (i = 0; i < cnt; i++) {
+        total += iov[i].iov_len;
+    }
+    return total;
+}
+
+VGpuResult vgpu_cmd_resource_create_blob(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    const struct virtio_gpu_resource_create_blob *c = &cmd->u.create_blob;
+    VGpuResource tmp = { .id = c->resource_id };
+    VGpuResource *r;
+    VGpuResult res;
+
+    if (!g->conf.blob) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC, "RESOURCE_CREATE_BLOB:"
+                           " the device has blob=off");
+    }
+    res = vgpu_check_new_id(g, "RESOURCE_CREATE_BLOB", c->resource_id);
+    if (res.type == VIRTIO_GPU_RESP_OK_NODATA) {
+        res = vgpu_blob_check(g, cmd);
+    }
+    if (res.type == VIRTIO_GPU_RESP_OK_NODATA && c->nr_entries) {
+        res = vgpu_backing_map(g, &tmp, cmd, "RESOURCE_CREATE_BLOB",
+                               c->nr_entries);
+    }
+    if (res.type != VIRTIO_GPU_RESP_OK_NODATA) {
+        return res;
+    }
+    if (tmp.iov && vgpu_iov_total(tmp.iov, tmp.iov_cnt) < c->size) {
+        vgpu_backing_unmap(g, &tmp);
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "RESOURCE_CREATE_BLOB: %" PRIu64 " bytes of guest"
+                           " memory for a blob of %" PRIu64,
+                           vgpu_iov_total(tmp.iov, tmp.iov_cnt), c->size);
+    }
+    if (vgpu_renderer_create_blob(c->resource_id, cmd->hdr.ctx_id,
+                                  c->blob_mem, c->blob_flags, c->blob_id,
+                                  c->size, tmp.iov, tmp.iov_cnt)) {
+        vgpu_backing_unmap(g, &tmp);
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "RESOURCE_CREATE_BLOB: renderer refused blob %"
+                           PRIu64 " of context %u (mem %u)", c->blob_id,
+                           cmd->hdr.ctx_id, c->blob_mem);
+    }
+    r = vgpu_resource_add(g, c->resource_id, 0, 0, 0);
+    r->blob = true;
+    r->blob_mem = c->blob_mem;
+    r->blob_flags = c->blob_flags;
+    r->blob_size = c->size;
+    r->iov = tmp.iov;
+    r->iov_cnt = tmp.iov_cnt;
+    return vgpu_ok();
+}
+
+static bool vgpu_hostmem_overlaps(VGpuDevice *g, uint64_t offset,
+                                  uint64_t size)
+{
+    VGpuResource *r;
+
+    QTAILQ_FOREACH(r, &g->resources, next) {
+        if (r->mapped && offset < r->map_offset + r->map_size &&
+            r->map_offset < offset + size) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static VGpuResult vgpu_map_check(VGpuDevice *g, VGpuResource *r,
+                                 uint64_t offset)
+{
+    uint64_t region = g->conf.hostmem;
+
+    if (!r->blob || r->blob_mem == VIRTIO_GPU_BLOB_MEM_GUEST ||
+        !(r->blob_flags & VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "RESOURCE_MAP_BLOB: resource %u is not a "
+                           "mappable host blob", r->id);
+    }
+    if (r->mapped) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "RESOURCE_MAP_BLOB: resource %u is already mapped"
+                           " at 0x%" PRIx64, r->id, r->map_offset);
+    }
+    if (offset % VGPU_MAP_ALIGN || offset >= region ||
+        r->blob_size > region - offset) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "RESOURCE_MAP_BLOB: %" PRIu64 " bytes at 0x%"
+                           PRIx64 " do not fit page-aligned in the %" PRIu64
+                           "-byte host-visible region", r->blob_size, offset,
+                           region);
+    }
+    if (vgpu_hostmem_overlaps(g, offset, r->blob_size)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "RESOURCE_MAP_BLOB: 0x%" PRIx64 " + %" PRIu64
+                           " overlaps another mapping", offset, r->blob_size);
+    }
+    return vgpu_ok();
+}
+
+VGpuResult vgpu_cmd_resource_map_blob(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    const struct virtio_gpu_resource_map_blob *c = &cmd->u.map_blob;
+    VGpuResource *r = vgpu_resource_find(g, c->resource_id);
+    uint32_t *map_info;
+    uint64_t size = 0;
+    void *data = NULL;
+    VGpuResult res;
+
+    if (!r) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
+                           "RESOURCE_MAP_BLOB: no resource %u",
+                           c->resource_id);
+    }
+    res = vgpu_map_check(g, r, c->offset);
+    if (res.type != VIRTIO_GPU_RESP_OK_NODATA) {
+        return res;
+    }
+    if (vgpu_renderer_map(r->id, &data, &size) || !data ||
+        size < r->blob_size) {
+        if (data) {
+            vgpu_renderer_unmap(r->id);
+        }
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC, "RESOURCE_MAP_BLOB: "
+                           "renderer cannot map resource %u", r->id);
+    }
+    r->map_mr = g_new0(MemoryRegion, 1);
+    memory_region_init_ram_ptr(r->map_mr, OBJECT(g), "virtio-gpu-gl-blob",
+                               r->blob_size, data);
+    /* Freed with its last reference, whoever drops it. */
+    OBJECT(r->map_mr)->free = g_free;
+    memory_region_add_subregion(&g->hostmem, c->offset, r->map_mr);
+    r->mapped = true;
+    r->map_offset = c->offset;
+    r->map_size = r->blob_size;
+    trace_vgpu_blob_map(r->id, c->offset, r->blob_size);
+
+    /* The body of virtio_gpu_resp_map_info, after its header. */
+    map_info = g_new0(uint32_t, 2);
+    map_info[0] = cpu_to_le32(vgpu_renderer_map_info(r->id) &
+                              VIRTIO_GPU_MAP_CACHE_MASK);
+    return (VGpuResult) {
+        .type = VIRTIO_GPU_RESP_OK_MAP_INFO,
+        .data = map_info,
+        .data_len = 2 * sizeof(uint32_t),
+    };
+}
+
+/*
+ * Take r's mapping out of the region; render thread, BQL held.  Until
+ * every RCU reader of the old memory map is done, a vCPU may still be
+ * reading or writing the old pages, so wait for a grace period before
+ * the renderer unmaps the memory.  Without the BQL: a vCPU in its RCU
+ * section may be waiting for it.  (drain_call_rcu() would also do, but
+ * its callback thread batches work and costs up to 50 ms per unmap.)
+ */
+void vgpu_hostmem_unmap(VGpuDevice *g, VGpuResource *r)
+{
+    trace_vgpu_blob_unmap(r->id, r->map_offset);
+    memory_region_del_subregion(&g->hostmem, r->map_mr);
+    object_unparent(OBJECT(r->map_mr));
+    r->map_mr = NULL;
+    bql_unlock();
+    synchronize_rcu();
+    bql_lock();
+    vgpu_renderer_unmap(r->id);
+    r->mapped = false;
+    r->map_offset = r->map_size = 0;
+}
+
+VGpuResult vgpu_cmd_resource_unmap_blob(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    uint32_t id = cmd->u.unmap_blob.resource_id;
+    VGpuResource *r = vgpu_resource_find(g, id);
+
+    if (!r) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
+                           "RESOURCE_UNMAP_BLOB: no resource %u", id);
+    }
+    if (!r->mapped) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "RESOURCE_UNMAP_BLOB: resource %u is not mapped",
+                           id);
+    }
+    vgpu_hostmem_unmap(g, r);
+    return vgpu_ok();
+}
+
+VGpuResult vgpu_cmd_resource_assign_uuid(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    uint32_t id = cmd->u.assign_uuid.resource_id;
+    VGpuResource *r = vgpu_resource_find(g, id);
+    uint8_t *body;
+
+    if (!r) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
+                           "RESOURCE_ASSIGN_UUID: no resource %u", id);
+    }
+    if (!r->has_uuid) {
+        /* The same resource keeps its UUID: it names it across devices. */
+        qemu_uuid_generate(&r->uuid);
+        r->has_uuid = true;
+    }
+    body = g_memdup2(r->uuid.data, sizeof(r->uuid.data));
+    return (VGpuResult) {
+        .type = VIRTIO_GPU_RESP_OK_RESOURCE_UUID,
+        .data = body,
+        .data_len = sizeof(r->uuid.data),
+    };
+}

@@ -58,6 +58,10 @@ build_modules "$MODULES"
 # libasan preloaded: our code checked for memory errors under guest load.
 vgpu_log "building our modules with AddressSanitizer"
 build_modules "$WORK/modules-asan" -Db_sanitize=address -Db_lundef=false
+# And with the recording stand-in renderer, for the DRM native context
+# contract tests (no GPU here that virglrenderer drives natively).
+vgpu_log "building our modules with the recording stand-in renderer"
+build_modules "$WORK/modules-stand-in" -Drenderer=recording-stand-in
 
 vgpu_log "building the guest programs"
 "$VGPU_SRC/tests/guest/build.sh" "$WORK/programs" "${ARCHES[@]}"
@@ -69,6 +73,7 @@ vgpu_log "building the guest programs"
     echo "VGPU_QOS_TEST=$QBUILD/tests/qtest/qos-test"
     echo "VGPU_OUR_MODULES=$MODULES"
     echo "VGPU_OUR_MODULES_ASAN=$WORK/modules-asan"
+    echo "VGPU_OUR_MODULES_STAND_IN=$WORK/modules-stand-in"
     echo "VGPU_LIBASAN=$(gcc -print-file-name=libasan.so)"
     echo "VGPU_STOCK_MODULES=$(dirname "$(ls /usr/lib/*/qemu/hw-display-virtio-gpu-gl.so | head -n1)")"
 } > "$WORK/rig.env.tmp"

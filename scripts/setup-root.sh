@@ -23,6 +23,7 @@ VGPU_ROOT_PACKAGES=(
     # building QEMU pieces, our modules and the guest programs
     dpkg-dev build-essential meson ninja-build pkg-config python3
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev
+    libvulkan-dev
     # guest images
     e2fsprogs cpio xz-utils zstd kmod busybox-static mmdebstrap
     # tests
@@ -31,6 +32,29 @@ VGPU_ROOT_PACKAGES=(
 
 root_is_usable() {
     [ -f "$VGPU_ROOT/.complete" ]
+}
+
+# The packages of VGPU_ROOT_PACKAGES a usable root still lacks.
+missing_packages() {
+    local pkg
+    for pkg in "${VGPU_ROOT_PACKAGES[@]}"; do
+        chroot "$VGPU_ROOT" dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null |
+            grep -q 'install ok installed' || echo "$pkg"
+    done
+}
+
+# A package added to the list later is installed into the cached root,
+# rather than building the whole root again.
+top_up_root() {
+    local -a missing
+    mapfile -t missing < <(missing_packages)
+    [ ${#missing[@]} -gt 0 ] || return 0
+    vgpu_log "installing ${missing[*]} into the cached build root"
+    "$VGPU_SRC/scripts/in-root.sh" apt-get update -q >/dev/null
+    "$VGPU_SRC/scripts/in-root.sh" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -q --no-install-recommends "${missing[@]}" \
+        >/dev/null
+    "$VGPU_SRC/scripts/in-root.sh" apt-get clean
 }
 
 build_root() {
@@ -72,6 +96,7 @@ main() {
     fi
     mkdir -p "$VGPU_CACHE"
     if [ $force = no ] && root_is_usable; then
+        top_up_root
         vgpu_log "build root $VGPU_ROOT is ready (cached)"
         return 0
     fi

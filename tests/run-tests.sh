@@ -8,7 +8,7 @@
 #
 # Usage: tests/run-tests.sh [--module stock|ours|LABEL=DIR] [--output DIR]
 #                           [--display SPEC]
-#                           [--only scripts|qtest|functional|asan|bench]
+#                           [--only scripts|qtest|functional|asan|contract|bench]
 #                           [--filter SUBSTRING]...
 #                           [--update-baseline]
 #
@@ -54,9 +54,10 @@ while [ $# -gt 0 ]; do
     --output) OUTPUT=$2; shift 2 ;;
     --only)
         case "$2" in
-        scripts|qtest|functional|asan|bench) ONLY=$2 ;;
+        scripts|qtest|functional|asan|contract|bench) ONLY=$2 ;;
         style) ONLY=scripts ;;
-        *) vgpu_die "--only takes scripts, qtest, functional, asan or bench," \
+        *) vgpu_die "--only takes scripts, qtest, functional, asan," \
+            "contract or bench," \
             "not '$2'" ;;
         esac
         shift 2 ;;
@@ -79,6 +80,9 @@ export VGPU_MODULE_DIR=$MODULES VGPU_MODULE_LABEL=$LABEL VGPU_OUTPUT=$OUTPUT
 export VGPU_DISPLAY=$DISPLAY_SPEC
 vgpu_log "testing module directory $MODULES ($LABEL, -display" \
     "$DISPLAY_SPEC); results in $OUTPUT"
+
+# The DRM contract cases need the recording stand-in (run_contract).
+export VGPU_QTEST_SKIP=/drm-contract/
 
 run_qtests() {
     local arch
@@ -148,6 +152,28 @@ run_asan() {
         "$with_asan" "$qemus" >> "$OUTPUT/outcomes.tsv"
 }
 
+# DRM native context contract: our device against the recording stand-in
+# renderer (tests/stand-in/), which offers a DRM capset and records what
+# the device passes it; the qtest cases check the record.
+run_contract() {
+    if [ "$LABEL" != ours ]; then
+        vgpu_log "contract: not for '$LABEL' (the stand-in is built into" \
+            "our module only)"
+        return
+    fi
+    vgpu_need_dir "stand-in build of our modules" \
+        "$VGPU_OUR_MODULES_STAND_IN"
+    vgpu_log "contract: DRM native context cases on aarch64 against the" \
+        "recording stand-in renderer"
+    : > "$OUTPUT/recording.log"
+    VGPU_QTEST_SKIP= VGPU_QTEST_MATCH=/drm-contract/ \
+        VGPU_RECORDING=$OUTPUT/recording.log \
+        bash "$VGPU_SRC/tests/qtest/run-suite.sh" "$VGPU_QOS_TEST" \
+        /usr/bin/qemu-system-aarch64 "$VGPU_OUR_MODULES_STAND_IN" \
+        "$OUTPUT/contract.tsv" none
+    sed "s/^/contract\t/" "$OUTPUT/contract.tsv" >> "$OUTPUT/outcomes.tsv"
+}
+
 run_bench() {
     vgpu_log "micro-benchmark in an aarch64 guest"
     python3 "$VGPU_SRC/tests/bench/run.py" --module "$LABEL=$MODULES" --repeat 3 \
@@ -160,8 +186,9 @@ scripts) run_scripts ;;
 qtest) run_qtests ;;
 functional) run_functional ;;
 asan) run_asan ;;
+contract) run_contract ;;
 bench) run_bench ;;
-*) run_scripts; run_qtests; run_functional; run_asan; run_bench ;;
+*) run_scripts; run_qtests; run_functional; run_asan; run_contract; run_bench ;;
 esac
 
 if [ $UPDATE = yes ]; then

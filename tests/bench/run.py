@@ -3,13 +3,15 @@
 """Micro-benchmark of virtio-gpu modules, side by side in one run.
 
 Boots the same aarch64 guest once per module directory and runs
-vgpu-bench (fence round trip, submissions per second, transfer
-bandwidth) in it.  With two or more modules the first is the reference
+vgpu-bench in it: fence round trip, submissions per second, transfer
+bandwidth, blob map/unmap cycle, guest writes into a mapped blob against
+guest RAM, and the Venus submission round trip (the device gets
+--device-opts, blob and Venus on by default).  With two or more modules the first is the reference
 and each other gets its ratio to it.  Never a timed test: the figures are
 recorded, not judged.
 
 Usage: run.py --module LABEL=DIR[@DISPLAY] [--module ...] --output FILE
-              [--arch aarch64|x86_64] [--repeat N]
+              [--arch aarch64|x86_64] [--repeat N] [--device-opts OPTS]
 
 DISPLAY is the -display for that module (default: $VGPU_DISPLAY): the
 stock device needs a GL display, ours runs with none.
@@ -28,9 +30,12 @@ from vgpu.guest import Guest  # noqa: E402
 from vgpu.testcase import parse_bench  # noqa: E402
 
 
-def bench_once(arch, module_dir, display):
+DEVICE_OPTS = 'blob=on,hostmem=256M,venus=on'
+
+
+def bench_once(arch, module_dir, display, device_opts):
     os.environ['VGPU_MODULE_DIR'] = module_dir
-    with Guest(arch, display=display) as g:
+    with Guest(arch, display=display, device_opts=device_opts) as g:
         status, out = g.run('vgpu-bench', timeout=300)
     if status != 0:
         raise RuntimeError(f'vgpu-bench failed ({status}):\n{out}')
@@ -65,6 +70,7 @@ def main():
     parser.add_argument('--arch', default='aarch64',
                         choices=['aarch64', 'x86_64'])
     parser.add_argument('--repeat', type=int, default=1)
+    parser.add_argument('--device-opts', default=DEVICE_OPTS)
     args = parser.parse_args()
     modules = []
     for m in args.module:
@@ -74,9 +80,10 @@ def main():
             parser.error(f'--module {m!r}: want LABEL=DIR[@DISPLAY] with an '
                          f'existing directory')
         modules.append((label, path, display or None))
-    result = {'arch': args.arch, 'modules': {}, 'ratios': {}}
+    result = {'arch': args.arch, 'device_opts': args.device_opts,
+              'modules': {}, 'ratios': {}}
     for label, path, display in modules:
-        runs = [bench_once(args.arch, path, display)
+        runs = [bench_once(args.arch, path, display, args.device_opts)
                 for _ in range(args.repeat)]
         result['modules'][label] = {'dir': path, 'display': display,
                                     'figures': merge(runs)}

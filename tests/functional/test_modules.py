@@ -14,13 +14,14 @@ from vgpu import env
 DEVICE_MODULE = 'hw-display-virtio-gpu-gl.so'
 
 
-def start_and_quit(arch, module_dir, *args):
+def start_and_quit(arch, module_dir, *args, device_opts=''):
     """Start QEMU with a virtio-gpu-gl-pci device, stopped, and quit it
     over QMP; return (exit status, everything it printed)."""
     qmp = '{"execute":"qmp_capabilities"}{"execute":"quit"}'
     machine = 'virt' if arch == 'aarch64' else 'q35'
+    device = 'virtio-gpu-gl-pci' + (',' + device_opts if device_opts else '')
     cmd = [env.qemu_binary(arch), '-M', machine,
-           '-display', env.gl_display(), '-device', 'virtio-gpu-gl-pci',
+           '-display', env.gl_display(), '-device', device,
            '-S', '-qmp', 'stdio', *args]
     run = subprocess.run(cmd, input=qmp, capture_output=True, text=True,
                          timeout=60,

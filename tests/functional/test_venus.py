@@ -34,6 +34,17 @@ class VenusChecks:
         self.save_artifact('vulkaninfo.txt', out)
         self.assertIn('Virtio-GPU Venus', out, out)
 
+    def test_vulkan_workload_checked(self):
+        """Clear an image, copy it to a buffer, fill another, on the
+        host's lavapipe through Venus; every byte is checked."""
+        with self.guest(root='mesa', device_opts=VENUS_OPTS) as g:
+            status, out = g.run('vgpu-vkcheck Venus 2>&1', timeout=180)
+        self.save_artifact('vkcheck.txt', out)
+        self.assertRegex(out, r'VKCHECK device: Virtio-GPU Venus', out)
+        self.assertIn('VKCHECK clear_copy: PASS', out, out)
+        self.assertIn('VKCHECK fill: PASS', out, out)
+        self.assertEqual(status, 0, out)
+
 
 class Aarch64VenusTest(VenusChecks, VgpuTest):
     arch = 'aarch64'

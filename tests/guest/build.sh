@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Build the static guest test programs (vgpu-probe, vgpu-tester, vgpu-bench)
-# into OUTDIR/ARCH/.  Static, because the guest has no libc of its own
-# beyond busybox; warnings are errors, so a sloppy change fails here and
+# Build the guest test programs into OUTDIR/ARCH/: vgpu-probe, vgpu-tester
+# and vgpu-bench static, because the initramfs guest has no libc of its
+# own beyond busybox; vgpu-vkcheck dynamic, for the Mesa root, where it
+# finds the Vulkan loader with dlopen() (so only Vulkan's headers are
+# needed here).  Warnings are errors, so a sloppy change fails here and
 # not inside a slow guest boot.
 #
 # Usage: tests/guest/build.sh OUTDIR [ARCH...]
@@ -16,6 +18,8 @@ set -euo pipefail
 GUEST_DIR=$(cd "$(dirname "$0")" && pwd)
 PROGRAMS=(vgpu-probe vgpu-tester vgpu-bench)
 CFLAGS=(-std=gnu11 -static -O2 -Wall -Wextra -Werror)
+VULKAN_PROGRAM=vgpu-vkcheck
+VULKAN_HEADERS=/usr/include/vulkan/vulkan.h
 
 usage() {
     echo "usage: $0 OUTDIR [ARCH...]   (ARCH: aarch64, x86_64; default both)"
@@ -70,7 +74,15 @@ build_arch() {
         "$cc" "${CFLAGS[@]}" -o "$out/$prog" \
             "$GUEST_DIR/$prog.c" "$GUEST_DIR/virtgpu.c"
     done
-    vgpu_log "built ${#PROGRAMS[@]} programs for $arch in $out"
+    # Vulkan's headers are the same for every architecture; give the
+    # cross compiler just them, not the host's whole /usr/include.
+    mkdir -p "$2/vulkan-include"
+    ln -sfn /usr/include/vulkan "$2/vulkan-include/vulkan"
+    ln -sfn /usr/include/vk_video "$2/vulkan-include/vk_video"
+    vgpu_log "building $out/$VULKAN_PROGRAM with $cc (dynamic)"
+    "$cc" -std=gnu11 -O2 -Wall -Wextra -Werror -I"$2/vulkan-include" \
+        -o "$out/$VULKAN_PROGRAM" "$GUEST_DIR/$VULKAN_PROGRAM.c" -ldl
+    vgpu_log "built $((${#PROGRAMS[@]} + 1)) programs for $arch in $out"
 }
 
 main() {
@@ -90,6 +102,8 @@ main() {
         vgpu_check_arch "$arch"
         check_compiler "$arch" "$(guest_cc "$arch")"
     done
+    [ -f "$VULKAN_HEADERS" ] || vgpu_die "no $VULKAN_HEADERS: install the" \
+        "Debian package libvulkan-dev"
     for arch in "${arches[@]}"; do
         build_arch "$arch" "$outdir"
     done

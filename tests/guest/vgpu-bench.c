@@ -6,7 +6,12 @@
  *   BENCH submit_per_s value=X n=N
  *   BENCH transfer_to_host_mib_s value=X size_mib=S reps=R
  *   BENCH transfer_from_host_mib_s value=X size_mib=S reps=R
+ *   BENCH blob_map_cycle_us median=X p99=Y n=N
+ *   BENCH blob_write_mib_s value=X ram_mib_s=Y ratio=Z size_mib=S
+ *   BENCH venus_rtt_us median=X p99=Y n=N
  *   BENCH done
+ * The blob phases need RESOURCE_BLOB and HOST_VISIBLE, the Venus phase
+ * the VENUS capset; without them each says "BENCH skip <phase>: <why>".
  * or "BENCH error ..." and exit status 1.  n and reps are the counts that
  * actually ran: each phase stops early once it has used its time budget,
  * so that a very slow (TCG) guest still finishes in bounded time.
@@ -260,6 +265,183 @@ static bool bench_transfers(const struct bench *b)
     return ok;
 }
 
+/* Per-sample timings in ns: sorted, printed as median and p99. */
+static void report_us(const char *name, uint64_t *ns, unsigned n)
+{
+    vgpu_sort_u64(ns, n);
+    vgpu_line("BENCH", "%s median=%.1f p99=%.1f n=%u", name,
+              vgpu_percentile(ns, n, 50) / 1000.0,
+              vgpu_percentile(ns, n, 99) / 1000.0, n);
+}
+
+static bool has_param(const struct bench *b, uint64_t param)
+{
+    int value = 0;
+
+    return vgpu_getparam(b->fd, param, &value) == 0 && value;
+}
+
+/*
+ * One blob's life as a guest driver lives it: create a mappable host3d
+ * blob (the kernel maps it into the host-visible region), mmap it, touch
+ * it, unmap and free it (the region is unmapped).
+ */
+static int blob_map_cycle(const struct bench *b, uint64_t blob_id)
+{
+    struct vgpu_bo bo;
+    int ret = vgpu_host3d_blob(b->fd, 64 * 1024, blob_id, &bo);
+
+    if (ret) {
+        return ret;
+    }
+    ret = vgpu_bo_map(b->fd, &bo);
+    if (ret == 0) {
+        ((volatile uint8_t *)bo.map)[0] = 1;
+    }
+    vgpu_bo_destroy(b->fd, &bo);
+    return ret;
+}
+
+static bool bench_blob_map(const struct bench *b)
+{
+    uint64_t *ns = calloc(b->count, sizeof(*ns));
+    uint64_t start = vgpu_now_ns(), blob_id = 1000;
+    unsigned n = 0;
+    int ret = 0;
+
+    if (!ns) {
+        return false;
+    }
+    while (ret == 0 && n < b->count && !over_budget(b, start)) {
+        uint64_t t0 = vgpu_now_ns();
+
+        ret = blob_map_cycle(b, blob_id++);
+        ns[n++] = vgpu_now_ns() - t0;
+    }
+    if (ret) {
+        vgpu_line("BENCH", "error blob_map_cycle: %s", strerror(-ret));
+    } else {
+        report_us("blob_map_cycle_us", ns, n);
+    }
+    free(ns);
+    return ret == 0;
+}
+
+/* MiB/s of memset() over dst for about budget/2 seconds. */
+static double write_rate(const struct bench *b, void *dst, size_t size)
+{
+    uint64_t start = vgpu_now_ns(), elapsed;
+    unsigned reps = 0;
+
+    do {
+        memset(dst, (int)reps, size);
+        reps++;
+        elapsed = vgpu_now_ns() - start;
+    } while (elapsed < (uint64_t)b->budget_s * 500000000u && reps < 1000);
+    return (double)reps * size / MIB * 1e9 / (double)elapsed;
+}
+
+/* Guest writes into a mapped host blob, against writes into guest RAM. */
+static bool bench_blob_write(const struct bench *b)
+{
+    size_t size = (size_t)b->size_mib * MIB;
+    struct vgpu_bo bo;
+    double blob, ram;
+    void *buf;
+    int ret = vgpu_host3d_blob(b->fd, size, 1, &bo);
+
+    if (ret == 0) {
+        ret = vgpu_bo_map(b->fd, &bo);
+    }
+    buf = malloc(size);
+    if (ret || !buf) {
+        vgpu_line("BENCH", "error blob_write: %s",
+                  ret ? strerror(-ret) : "out of memory");
+        vgpu_bo_destroy(b->fd, &bo);
+        free(buf);
+        return false;
+    }
+    memset(buf, 0, size);       /* fault the pages in first */
+    memset(bo.map, 0, size);
+    ram = write_rate(b, buf, size);
+    blob = write_rate(b, bo.map, size);
+    vgpu_line("BENCH", "blob_write_mib_s value=%.1f ram_mib_s=%.1f "
+              "ratio=%.3f size_mib=%u", blob, ram, blob / ram, b->size_mib);
+    vgpu_bo_destroy(b->fd, &bo);
+    free(buf);
+    return true;
+}
+
+/*
+ * An empty submission on ring 0 of a Venus context, with a fence, waited
+ * for: the round trip through the device and virglrenderer's render
+ * server.  Venus contexts need their own DRM file (one context each).
+ */
+static bool bench_venus_rtt(const struct bench *b)
+{
+    uint64_t *ns = calloc(b->count, sizeof(*ns));
+    uint64_t start;
+    unsigned n = 0;
+    int fd = vgpu_open(b->dev);
+    int ret = fd < 0 ? fd : vgpu_context_init(fd, VGPU_CAPSET_VENUS, 1);
+
+    while (ns && ret == 0 && n < b->count + WARMUP) {
+        int fence = -1;
+        uint64_t t0 = vgpu_now_ns();
+
+        ret = vgpu_execbuffer(fd, NULL, 0, 0, &fence);
+        if (ret == 0) {
+            ret = vgpu_fence_wait(fence, (int)b->timeout_ms);
+            close(fence);
+        }
+        if (n == WARMUP) {
+            start = t0;
+        }
+        ns[n >= WARMUP ? n - WARMUP : 0] = vgpu_now_ns() - t0;
+        n++;
+        if (n > WARMUP && over_budget(b, start)) {
+            break;
+        }
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (ret || !ns || n <= WARMUP) {
+        vgpu_line("BENCH", "error venus_rtt: %s",
+                  ret ? strerror(-ret) : "no samples");
+        free(ns);
+        return false;
+    }
+    report_us("venus_rtt_us", ns, n - WARMUP);
+    free(ns);
+    return true;
+}
+
+/* The phases that need blob resources and Venus, when the device has them. */
+static bool bench_modern(const struct bench *b)
+{
+    int capsets = 0;
+    bool ok = true;
+
+    if (!has_param(b, VIRTGPU_PARAM_RESOURCE_BLOB) ||
+        !has_param(b, VIRTGPU_PARAM_HOST_VISIBLE)) {
+        vgpu_line("BENCH", "skip blob_map_cycle_us: no RESOURCE_BLOB and "
+                  "HOST_VISIBLE (blob=on,hostmem=...)");
+        vgpu_line("BENCH", "skip blob_write_mib_s: no RESOURCE_BLOB and "
+                  "HOST_VISIBLE (blob=on,hostmem=...)");
+    } else {
+        ok = bench_blob_map(b) && bench_blob_write(b);
+    }
+    if (!has_param(b, VIRTGPU_PARAM_CONTEXT_INIT) ||
+        vgpu_getparam(b->fd, VIRTGPU_PARAM_SUPPORTED_CAPSET_IDs, &capsets) ||
+        !(capsets & (1 << VGPU_CAPSET_VENUS))) {
+        vgpu_line("BENCH", "skip venus_rtt_us: no Venus capset (venus=on)");
+    } else {
+        ok = bench_venus_rtt(b) && ok;
+    }
+    return ok;
+}
+
 /* Open the device and insist on virgl 3D, which every phase needs. */
 static bool open_device(struct bench *b)
 {
@@ -300,7 +482,8 @@ int main(int argc, char **argv)
     if (!open_device(&b)) {
         return 1;
     }
-    ok = bench_fence_rtt(&b) && bench_submit_rate(&b) && bench_transfers(&b);
+    ok = bench_fence_rtt(&b) && bench_submit_rate(&b) && bench_transfers(&b)
+         && bench_modern(&b);
     close(b.fd);
     if (!ok) {
         return 1;

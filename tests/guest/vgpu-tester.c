@@ -593,38 +593,9 @@ static void step_resource_create_blob(struct tester *t)
     vgpu_bo_destroy(t->fd, &bo);
 }
 
-/* The virgl command creating the host buffer that the HOST3D blob names. */
-static void host3d_buffer_cmd(uint32_t *cmd)
-{
-    cmd[0] = VGPU_VIRGL_CMD0(VGPU_VIRGL_CCMD_PIPE_RESOURCE_CREATE, 0,
-                             VGPU_VIRGL_PIPE_RES_CREATE_SIZE);
-    cmd[1] = VGPU_PIPE_BUFFER;                  /* target */
-    cmd[2] = VGPU_VIRGL_FORMAT_R8_UNORM;        /* format */
-    cmd[3] = VGPU_VIRGL_BIND_VERTEX_BUFFER;     /* bind */
-    cmd[4] = BLOB_SIZE;                         /* width in bytes */
-    cmd[5] = 1;                                 /* height */
-    cmd[6] = 1;                                 /* depth */
-    cmd[7] = 1;                                 /* array size */
-    cmd[8] = 0;                                 /* last level */
-    cmd[9] = 0;                                 /* samples */
-    /* Host storage the guest can map, as Mesa asks for persistent maps. */
-    cmd[10] = VGPU_VIRGL_RESOURCE_FLAG_MAP_PERSISTENT |
-              VGPU_VIRGL_RESOURCE_FLAG_MAP_COHERENT;
-    cmd[11] = HOST3D_BLOB_ID;
-}
-
 static void step_blob_host3d_map(struct tester *t)
 {
     const char *step = "blob_host3d_map";
-    uint32_t cmd[VGPU_VIRGL_PIPE_RES_CREATE_SIZE + 1];
-    struct drm_virtgpu_resource_create_blob rb = {
-        .blob_mem = VIRTGPU_BLOB_MEM_HOST3D,
-        .blob_flags = VIRTGPU_BLOB_FLAG_USE_MAPPABLE,
-        .size = BLOB_SIZE,
-        .cmd_size = sizeof(cmd),
-        .cmd = (uintptr_t)cmd,
-        .blob_id = HOST3D_BLOB_ID,
-    };
     struct vgpu_bo bo;
     int ret;
 
@@ -640,8 +611,7 @@ static void step_blob_host3d_map(struct tester *t)
      * The context is virgl (VIRGL2 or the implicit default), so the blob
      * id names a host buffer created by a virgl command run just before.
      */
-    host3d_buffer_cmd(cmd);
-    ret = vgpu_resource_create_blob(t->fd, &rb, &bo);
+    ret = vgpu_host3d_blob(t->fd, BLOB_SIZE, HOST3D_BLOB_ID, &bo);
     if (ret) {
         fail(t, step, "RESOURCE_CREATE_BLOB host3d: %s", strerror(-ret));
         return;

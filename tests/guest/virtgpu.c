@@ -192,6 +192,39 @@ int vgpu_resource_create_blob(int fd,
     return 0;
 }
 
+/*
+ * A mappable HOST3D blob in the fd's virgl context: a virgl command,
+ * sent with the blob request, creates the host buffer that blob_id names
+ * (as Mesa's virgl driver does for persistently mapped buffers).
+ */
+int vgpu_host3d_blob(int fd, uint64_t size, uint64_t blob_id,
+                     struct vgpu_bo *bo)
+{
+    uint32_t cmd[VGPU_VIRGL_PIPE_RES_CREATE_SIZE + 1] = {
+        VGPU_VIRGL_CMD0(VGPU_VIRGL_CCMD_PIPE_RESOURCE_CREATE, 0,
+                        VGPU_VIRGL_PIPE_RES_CREATE_SIZE),
+        VGPU_PIPE_BUFFER,                   /* target */
+        VGPU_VIRGL_FORMAT_R8_UNORM,         /* format */
+        VGPU_VIRGL_BIND_VERTEX_BUFFER,      /* bind */
+        (uint32_t)size,                     /* width in bytes */
+        1, 1, 1,                            /* height, depth, array size */
+        0, 0,                               /* last level, samples */
+        VGPU_VIRGL_RESOURCE_FLAG_MAP_PERSISTENT |
+        VGPU_VIRGL_RESOURCE_FLAG_MAP_COHERENT,
+        (uint32_t)blob_id,
+    };
+    struct drm_virtgpu_resource_create_blob rb = {
+        .blob_mem = VIRTGPU_BLOB_MEM_HOST3D,
+        .blob_flags = VIRTGPU_BLOB_FLAG_USE_MAPPABLE,
+        .size = size,
+        .cmd_size = sizeof(cmd),
+        .cmd = (uintptr_t)cmd,
+        .blob_id = blob_id,
+    };
+
+    return vgpu_resource_create_blob(fd, &rb, bo);
+}
+
 int vgpu_bo_map(int fd, struct vgpu_bo *bo)
 {
     struct drm_virtgpu_map m = { .handle = bo->bo_handle };

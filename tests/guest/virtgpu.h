@@ -113,6 +113,8 @@ int vgpu_buffer_create(int fd, uint32_t size, struct vgpu_bo *bo);
 int vgpu_resource_create_blob(int fd,
                               struct drm_virtgpu_resource_create_blob *rb,
                               struct vgpu_bo *bo);
+int vgpu_host3d_blob(int fd, uint64_t size, uint64_t blob_id,
+                     struct vgpu_bo *bo);
 int vgpu_bo_map(int fd, struct vgpu_bo *bo);
 void vgpu_bo_destroy(int fd, struct vgpu_bo *bo);
 int vgpu_transfer(int fd, uint32_t bo_handle, bool to_host,

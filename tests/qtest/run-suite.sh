@@ -17,7 +17,9 @@
 #
 # Usage: run-suite.sh QOS_TEST_BINARY QEMU_BINARY MODULE_DIR RESULT_FILE
 #                     [DISPLAY_SPEC]        (default DISPLAY_SPEC: sdl,gl=on)
-# Environment: VGPU_QTEST_LOG_DIR, if set, keeps each case's full output.
+# Environment: VGPU_QTEST_LOG_DIR, if set, keeps each case's full output;
+# VGPU_QTEST_MATCH and VGPU_QTEST_SKIP (extended regular expressions on
+# the case path) choose the cases to run.
 
 set -uo pipefail
 
@@ -103,7 +105,13 @@ list_paths() {
 
     "$QOS_TEST" -l >"$listing" 2>&1 ||
         die "'$QOS_TEST -l' failed:$(echo; tail -n 5 "$listing")"
-    sed -n 's|^\(# \)\{0,1\}\(/.*/virtio-gpu-gl-tests/.*\)$|\2|p' "$listing"
+    sed -n 's|^\(# \)\{0,1\}\(/.*/virtio-gpu-gl-tests/.*\)$|\2|p' "$listing" |
+        grep -E -- "${VGPU_QTEST_MATCH:-.}" |
+        { if [ -n "${VGPU_QTEST_SKIP:-}" ]; then
+              grep -v -E -- "$VGPU_QTEST_SKIP"
+          else
+              cat
+          fi; }
 }
 
 # One line saying why a case failed, from its output and exit status

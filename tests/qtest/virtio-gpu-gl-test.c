@@ -57,6 +57,7 @@
 typedef struct GpuTest {
     const char *name;
     void (*fn)(QVirtioGpuGl *gpu);
+    const char *device_opts;    /* extra -device options, if any */
 } GpuTest;
 
 /* Response checks */
@@ -1298,6 +1299,618 @@ static void test_short_body(QVirtioGpuGl *gpu)
     assert_error(&r);
 }
 
+
+/*
+ * The modern half: blob resources, host-visible memory, CONTEXT_INIT and
+ * fence rings.  These cases run on a device made with MODERN_OPTS.
+ */
+
+#define MODERN_OPTS         "blob=on,hostmem=64M,venus=on"
+#define HOSTMEM_SIZE        (64 * 1024 * 1024)
+#define BLOB_SIZE           4096
+#define BLOB_ID             1
+#define VIRGL_CCMD_PIPE_RESOURCE_CREATE 48
+#define VIRGL_PIPE_RES_CREATE_SIZE      11
+#define VIRGL_RESOURCE_FLAG_MAP_PERSISTENT  (1 << 1)
+#define VIRGL_RESOURCE_FLAG_MAP_COHERENT    (1 << 2)
+
+static QVirtioGpuGlResp create_blob(QVirtioGpuGl *gpu, uint32_t ctx_id,
+                                    uint32_t res_id, uint32_t blob_mem,
+                                    uint32_t flags, uint64_t size,
+                                    uint64_t backing, uint32_t backing_len)
+{
+    struct {
+        struct virtio_gpu_resource_create_blob c;
+        struct virtio_gpu_mem_entry e;
+    } QEMU_PACKED req = {
+        .c = {
+            .hdr = make_hdr(VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB, ctx_id),
+            .resource_id = cpu_to_le32(res_id),
+            .blob_mem = cpu_to_le32(blob_mem),
+            .blob_flags = cpu_to_le32(flags),
+            .nr_entries = cpu_to_le32(backing_len ? 1 : 0),
+            .blob_id = cpu_to_le64(blob_mem == VIRTIO_GPU_BLOB_MEM_GUEST ?
+                                   0 : BLOB_ID),
+            .size = cpu_to_le64(size),
+        },
+        .e = {
+            .addr = cpu_to_le64(backing),
+            .length = cpu_to_le32(backing_len),
+        },
+    };
+
+    return send_cmd(gpu, &req, backing_len ? sizeof(req) : sizeof(req.c));
+}
+
+/* The guest address of the last guest blob's memory */
+static uint64_t last_blob_addr;
+
+/* A mappable guest blob of @size bytes on fresh guest memory */
+static QVirtioGpuGlResp create_guest_blob(QVirtioGpuGl *gpu, uint32_t res_id,
+                                          uint64_t size, uint32_t backing)
+{
+    uint64_t addr = guest_alloc(gpu->alloc, backing);
+
+    last_blob_addr = addr;
+    qtest_memset(gpu->qts, addr, 0, backing);
+    return create_blob(gpu, 0, res_id, VIRTIO_GPU_BLOB_MEM_GUEST,
+                       VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE, size, addr,
+                       backing);
+}
+
+/*
+ * A mappable host3d blob in virgl context CTX_A: a virgl command creates
+ * the host buffer that @blob_id names, as Mesa's virgl driver does.
+ */
+static void host3d_blob_ok(QVirtioGpuGl *gpu, uint32_t res_id,
+                           uint32_t blob_id)
+{
+    const uint32_t stream[] = {
+        VIRGL_CMD0(VIRGL_CCMD_PIPE_RESOURCE_CREATE, 0,
+                   VIRGL_PIPE_RES_CREATE_SIZE),
+        PIPE_BUFFER, VIRGL_FORMAT_R8_UNORM, VIRGL_BIND_VERTEX_BUFFER,
+        BLOB_SIZE, 1, 1, 1, 0, 0,
+        VIRGL_RESOURCE_FLAG_MAP_PERSISTENT | VIRGL_RESOURCE_FLAG_MAP_COHERENT,
+        blob_id,
+    };
+    struct virtio_gpu_resource_create_blob b = {
+        .hdr = make_hdr(VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB, CTX_A),
+        .resource_id = cpu_to_le32(res_id),
+        .blob_mem = cpu_to_le32(VIRTIO_GPU_BLOB_MEM_HOST3D),
+        .blob_flags = cpu_to_le32(VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE),
+        .blob_id = cpu_to_le64(blob_id),
+        .size = cpu_to_le64(BLOB_SIZE),
+    };
+    QVirtioGpuGlResp r;
+
+    r = submit_3d(gpu, CTX_A, stream, ARRAY_SIZE(stream), sizeof(stream));
+    assert_ok(&r);
+    r = send_cmd(gpu, &b, sizeof(b));
+    assert_ok(&r);
+}
+
+static void create_host3d_blob_ok(QVirtioGpuGl *gpu, uint32_t res_id)
+{
+    ctx_create_ok(gpu, CTX_A);
+    host3d_blob_ok(gpu, res_id, BLOB_ID);
+}
+
+static QVirtioGpuGlResp map_blob(QVirtioGpuGl *gpu, uint32_t res_id,
+                                 uint64_t offset, uint32_t *map_info)
+{
+    struct virtio_gpu_resource_map_blob m = {
+        .hdr = make_hdr(VIRTIO_GPU_CMD_RESOURCE_MAP_BLOB, CTX_A),
+        .resource_id = cpu_to_le32(res_id),
+        .offset = cpu_to_le64(offset),
+    };
+    struct virtio_gpu_resp_map_info info = { };
+    QVirtioGpuGlResp r = qvirtio_gpu_gl_command(gpu, &m, sizeof(m), &info,
+                                                sizeof(info));
+
+    if (map_info) {
+        *map_info = le32_to_cpu(info.map_info);
+    }
+    return r;
+}
+
+static QVirtioGpuGlResp unmap_blob(QVirtioGpuGl *gpu, uint32_t res_id)
+{
+    return resource_cmd(gpu, VIRTIO_GPU_CMD_RESOURCE_UNMAP_BLOB, CTX_A,
+                        res_id);
+}
+
+static void test_blob_guest_ok(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r = create_guest_blob(gpu, RES_A, BLOB_SIZE, BLOB_SIZE);
+
+    assert_ok(&r);
+    r = resource_cmd(gpu, VIRTIO_GPU_CMD_RESOURCE_UNREF, 0, RES_A);
+    assert_ok(&r);
+}
+
+static void test_blob_bad_blob_mem(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r = create_blob(gpu, 0, RES_A, 7, 0, BLOB_SIZE, 0, 0);
+
+    assert_resp(&r, VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
+}
+
+static void test_blob_size_zero(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r = create_guest_blob(gpu, RES_A, 0, BLOB_SIZE);
+
+    assert_resp(&r, VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
+}
+
+static void test_blob_backing_too_small(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r = create_guest_blob(gpu, RES_A, 4 * BLOB_SIZE,
+                                           BLOB_SIZE);
+
+    assert_resp(&r, VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
+}
+
+static void test_blob_host3d_unknown_ctx(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r = create_blob(gpu, CTX_UNKNOWN, RES_A,
+                                     VIRTIO_GPU_BLOB_MEM_HOST3D,
+                                     VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE,
+                                     BLOB_SIZE, 0, 0);
+
+    assert_resp(&r, VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID);
+}
+
+static void test_map_ok(QVirtioGpuGl *gpu)
+{
+    uint32_t info = 0xff;
+    QVirtioGpuGlResp r;
+
+    create_host3d_blob_ok(gpu, RES_A);
+    r = map_blob(gpu, RES_A, 0, &info);
+    assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_assert_cmpuint(info & VIRTIO_GPU_MAP_CACHE_MASK, <=,
+                     VIRTIO_GPU_MAP_CACHE_WC);
+    r = unmap_blob(gpu, RES_A);
+    assert_ok(&r);
+}
+
+static void test_map_unaligned(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r;
+
+    create_host3d_blob_ok(gpu, RES_A);
+    r = map_blob(gpu, RES_A, 100, NULL);
+    assert_resp(&r, VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
+}
+
+static void test_map_out_of_range(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r;
+
+    create_host3d_blob_ok(gpu, RES_A);
+    r = map_blob(gpu, RES_A, HOSTMEM_SIZE - BLOB_SIZE / 2, NULL);
+    assert_error(&r);
+    r = map_blob(gpu, RES_A, UINT64_MAX - 4095, NULL);
+    assert_error(&r);
+}
+
+static void test_map_overlap(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r;
+
+    create_host3d_blob_ok(gpu, RES_A);
+    host3d_blob_ok(gpu, RES_B, BLOB_ID + 1);
+    r = map_blob(gpu, RES_A, 0, NULL);
+    assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    r = map_blob(gpu, RES_B, 0, NULL);
+    assert_error(&r);
+    r = map_blob(gpu, RES_B, BLOB_SIZE, NULL);
+    assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
+}
+
+static void test_map_twice(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r;
+
+    create_host3d_blob_ok(gpu, RES_A);
+    r = map_blob(gpu, RES_A, 0, NULL);
+    assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    r = map_blob(gpu, RES_A, 2 * BLOB_SIZE, NULL);
+    assert_error(&r);
+}
+
+static void test_map_unknown(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r = map_blob(gpu, RES_UNKNOWN, 0, NULL);
+
+    assert_resp(&r, VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID);
+}
+
+static void test_map_2d_resource(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r;
+
+    create_2d_ok(gpu, RES_A);
+    r = map_blob(gpu, RES_A, 0, NULL);
+    assert_resp(&r, VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
+}
+
+static void test_unmap_not_mapped(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r;
+
+    create_host3d_blob_ok(gpu, RES_A);
+    r = unmap_blob(gpu, RES_A);
+    assert_error(&r);
+}
+
+static void test_unref_while_mapped(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r;
+
+    create_host3d_blob_ok(gpu, RES_A);
+    r = map_blob(gpu, RES_A, 0, NULL);
+    assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    r = resource_cmd(gpu, VIRTIO_GPU_CMD_RESOURCE_UNREF, 0, RES_A);
+    assert_ok(&r);
+    /* The offset is free again */
+    create_2d_ok(gpu, RES_B);
+}
+
+static QVirtioGpuGlResp assign_uuid(QVirtioGpuGl *gpu, uint32_t res_id,
+                                    uint8_t *uuid)
+{
+    struct virtio_gpu_resource_assign_uuid a = {
+        .hdr = make_hdr(VIRTIO_GPU_CMD_RESOURCE_ASSIGN_UUID, 0),
+        .resource_id = cpu_to_le32(res_id),
+    };
+    struct virtio_gpu_resp_resource_uuid resp = { };
+    QVirtioGpuGlResp r = qvirtio_gpu_gl_command(gpu, &a, sizeof(a), &resp,
+                                                sizeof(resp));
+
+    memcpy(uuid, resp.uuid, sizeof(resp.uuid));
+    return r;
+}
+
+static void test_assign_uuid_ok(QVirtioGpuGl *gpu)
+{
+    static const uint8_t zero[16];
+    uint8_t first[16], second[16];
+    QVirtioGpuGlResp r;
+
+    create_2d_ok(gpu, RES_A);
+    r = assign_uuid(gpu, RES_A, first);
+    assert_resp(&r, VIRTIO_GPU_RESP_OK_RESOURCE_UUID);
+    g_assert_true(memcmp(first, zero, sizeof(zero)) != 0);
+    /* A resource keeps its UUID: it names the resource to other devices */
+    r = assign_uuid(gpu, RES_A, second);
+    assert_resp(&r, VIRTIO_GPU_RESP_OK_RESOURCE_UUID);
+    g_assert_cmpmem(first, sizeof(first), second, sizeof(second));
+}
+
+static void test_assign_uuid_unknown(QVirtioGpuGl *gpu)
+{
+    uint8_t uuid[16];
+    QVirtioGpuGlResp r = assign_uuid(gpu, RES_UNKNOWN, uuid);
+
+    assert_resp(&r, VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID);
+}
+
+static QVirtioGpuGlResp ctx_create_init(QVirtioGpuGl *gpu, uint32_t ctx_id,
+                                        uint32_t context_init)
+{
+    struct virtio_gpu_ctx_create c = {
+        .hdr = make_hdr(VIRTIO_GPU_CMD_CTX_CREATE, ctx_id),
+        .context_init = cpu_to_le32(context_init),
+    };
+
+    return send_cmd(gpu, &c, sizeof(c));
+}
+
+static void test_ctx_create_venus(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r = ctx_create_init(gpu, CTX_A,
+                                         VIRTIO_GPU_CAPSET_VENUS);
+
+    assert_ok(&r);
+}
+
+static void test_ctx_create_unknown_capset(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r = ctx_create_init(gpu, CTX_A, 0x3f);
+
+    assert_error(&r);
+}
+
+/* An empty SUBMIT_3D fenced on ring @ring of @ctx_id */
+static QVirtioGpuGlResp fenced_on_ring(QVirtioGpuGl *gpu, uint32_t ctx_id,
+                                       uint32_t ring, uint64_t fence_id)
+{
+    struct virtio_gpu_cmd_submit s = {
+        .hdr = make_hdr(VIRTIO_GPU_CMD_SUBMIT_3D, ctx_id),
+    };
+
+    set_fence(&s.hdr, fence_id);
+    s.hdr.flags |= cpu_to_le32(VIRTIO_GPU_FLAG_INFO_RING_IDX);
+    s.hdr.ring_idx = ring;
+    return send_cmd(gpu, &s, sizeof(s));
+}
+
+static void test_ring_fence_ok(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r;
+    uint32_t ring;
+
+    r = ctx_create_init(gpu, CTX_A, VIRTIO_GPU_CAPSET_VENUS);
+    assert_ok(&r);
+    for (ring = 0; ring < 2; ring++) {
+        r = fenced_on_ring(gpu, CTX_A, ring, FENCE_A + ring);
+        assert_ok(&r);
+        assert_fenced(&r, FENCE_A + ring);
+    }
+}
+
+static void test_ring_out_of_range(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r;
+
+    r = ctx_create_init(gpu, CTX_A, VIRTIO_GPU_CAPSET_VENUS);
+    assert_ok(&r);
+    r = fenced_on_ring(gpu, CTX_A, 200, FENCE_A);
+    assert_error(&r);
+    assert_fenced(&r, FENCE_A);
+}
+
+static void test_ring_on_plain_context(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r;
+
+    ctx_create_ok(gpu, CTX_A);
+    r = fenced_on_ring(gpu, CTX_A, 1, FENCE_A);
+    assert_error(&r);
+    assert_fenced(&r, FENCE_A);
+}
+
+static QVirtioGpuGlResp set_scanout_blob(QVirtioGpuGl *gpu, uint32_t res_id,
+                                         uint32_t stride)
+{
+    struct virtio_gpu_set_scanout_blob sb = {
+        .hdr = make_hdr(VIRTIO_GPU_CMD_SET_SCANOUT_BLOB, 0),
+        .r = {
+            .width = cpu_to_le32(RES_2D_SIZE),
+            .height = cpu_to_le32(RES_2D_SIZE),
+        },
+        .resource_id = cpu_to_le32(res_id),
+        .width = cpu_to_le32(RES_2D_SIZE),
+        .height = cpu_to_le32(RES_2D_SIZE),
+        .format = cpu_to_le32(VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM),
+        .strides = { cpu_to_le32(stride) },
+    };
+
+    return send_cmd(gpu, &sb, sizeof(sb));
+}
+
+/* The RGB of pixel (x, y) of a QMP screendump (binary PPM) */
+static uint32_t screendump_pixel(QVirtioGpuGl *gpu, int x, int y)
+{
+    g_autofree char *dir = g_dir_make_tmp("vgpu-qtest-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "screen.ppm", NULL);
+    g_autofree char *data = NULL;
+    int width, height, maxval, header = 0;
+    const uint8_t *px;
+    size_t len;
+
+    qtest_qmp_assert_success(gpu->qts, "{'execute': 'screendump', "
+                             "'arguments': {'filename': %s}}", path);
+    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+    unlink(path);
+    rmdir(dir);
+    g_assert_cmpint(sscanf(data, "P6 %d %d %d%n", &width, &height, &maxval,
+                           &header), ==, 3);
+    g_assert_cmpint(x, <, width);
+    g_assert_cmpint(y, <, height);
+    px = (const uint8_t *)data + header + 1 + (y * width + x) * 3;
+    g_assert_cmpuint(len, >=, px + 3 - (const uint8_t *)data);
+    return (px[0] << 16) | (px[1] << 8) | px[2];
+}
+
+static void test_scanout_blob_ok(QVirtioGpuGl *gpu)
+{
+    /* B8G8R8X8 in memory: a known colour, shown only by the blob path */
+    static const uint8_t bgrx[4] = { 0x30, 0x60, 0x90, 0x00 };
+    QVirtioGpuGlResp r = create_guest_blob(gpu, RES_A, RES_2D_BYTES,
+                                           RES_2D_BYTES);
+    int i;
+
+    assert_ok(&r);
+    for (i = 0; i < RES_2D_SIZE * RES_2D_SIZE; i++) {
+        qtest_memwrite(gpu->qts, last_blob_addr + i * 4, bgrx, 4);
+    }
+    r = set_scanout_blob(gpu, RES_A, RES_2D_SIZE * 4);
+    assert_ok(&r);
+    r = resource_flush(gpu, RES_A);
+    assert_ok(&r);
+    /* The console gets the frame from a bottom half: give it a moment */
+    for (i = 0; i < 50 && screendump_pixel(gpu, 10, 10) != 0x906030; i++) {
+        g_usleep(20 * 1000);
+    }
+    g_assert_cmphex(screendump_pixel(gpu, 10, 10), ==, 0x906030);
+}
+
+static void test_scanout_blob_too_small(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r = create_guest_blob(gpu, RES_A, BLOB_SIZE, BLOB_SIZE);
+
+    assert_ok(&r);
+    r = set_scanout_blob(gpu, RES_A, RES_2D_SIZE * 4);
+    assert_resp(&r, VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
+}
+
+static void test_scanout_blob_not_blob(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r;
+
+    create_2d_ok(gpu, RES_A);
+    r = set_scanout_blob(gpu, RES_A, RES_2D_SIZE * 4);
+    assert_error(&r);
+}
+
+static void test_capset_info_venus(QVirtioGpuGl *gpu)
+{
+    struct virtio_gpu_resp_capset_info info;
+    uint32_t i;
+
+    for (i = 0; i < gpu->num_capsets; i++) {
+        QVirtioGpuGlResp r = get_capset_info(gpu, i, &info);
+
+        assert_resp(&r, VIRTIO_GPU_RESP_OK_CAPSET_INFO);
+        if (le32_to_cpu(info.capset_id) == VIRTIO_GPU_CAPSET_VENUS) {
+            g_assert_cmpuint(le32_to_cpu(info.capset_max_size), >, 0);
+            return;
+        }
+    }
+    g_assert_not_reached();
+}
+
+
+/*
+ * DRM native context contract: run only against the recording stand-in
+ * renderer (tests/stand-in/), which offers a DRM capset and writes every
+ * renderer call it receives to $VGPU_RECORDING.  The cases check that
+ * the device passes capset, context, command bytes, blobs and fence
+ * rings through unchanged.
+ */
+
+#define DRM_OPTS            "blob=on,hostmem=64M,drm_native_context=on"
+#define DRM_BLOB_ID         77
+
+/* What the stand-in recorded for this case's QEMU (after its "init") */
+static char *recording(void)
+{
+    const char *path = getenv("VGPU_RECORDING");
+    g_autofree char *text = NULL;
+    const char *last;
+
+    g_assert_nonnull(path);
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    last = g_strrstr(text, "init ");
+    g_assert_nonnull(last);
+    return g_strdup(last);
+}
+
+static void assert_recorded(const char *line)
+{
+    g_autofree char *text = recording();
+
+    if (!strstr(text, line)) {
+        g_assert_cmpstr(text, ==, line);
+    }
+}
+
+static void test_drm_capset(QVirtioGpuGl *gpu)
+{
+    struct virtio_gpu_resp_capset_info info;
+    struct {
+        struct virtio_gpu_ctrl_hdr hdr;
+        char data[64];
+    } caps = { };
+    struct virtio_gpu_get_capset c = {
+        .hdr = make_hdr(VIRTIO_GPU_CMD_GET_CAPSET, 0),
+        .capset_id = cpu_to_le32(VIRTIO_GPU_CAPSET_DRM),
+        .capset_version = cpu_to_le32(1),
+    };
+    QVirtioGpuGlResp r;
+    bool found = false;
+    uint32_t i;
+
+    for (i = 0; i < gpu->num_capsets; i++) {
+        r = get_capset_info(gpu, i, &info);
+        assert_resp(&r, VIRTIO_GPU_RESP_OK_CAPSET_INFO);
+        found |= le32_to_cpu(info.capset_id) == VIRTIO_GPU_CAPSET_DRM;
+    }
+    g_assert_true(found);
+    r = qvirtio_gpu_gl_command(gpu, &c, sizeof(c), &caps, sizeof(caps));
+    assert_resp(&r, VIRTIO_GPU_RESP_OK_CAPSET);
+    g_assert_cmpstr(caps.data, ==, "STAND-IN capset 6 v1");
+}
+
+static void drm_ctx_ok(QVirtioGpuGl *gpu)
+{
+    static const char name[] = "drm";
+    struct virtio_gpu_ctx_create c = {
+        .hdr = make_hdr(VIRTIO_GPU_CMD_CTX_CREATE, CTX_A),
+        .nlen = cpu_to_le32(sizeof(name) - 1),
+        .context_init = cpu_to_le32(VIRTIO_GPU_CAPSET_DRM),
+    };
+    QVirtioGpuGlResp r;
+
+    memcpy(c.debug_name, name, sizeof(name) - 1);
+    r = send_cmd(gpu, &c, sizeof(c));
+    assert_ok(&r);
+}
+
+static void test_drm_context(QVirtioGpuGl *gpu)
+{
+    drm_ctx_ok(gpu);
+    assert_recorded("context_create ctx=1 context_init=0x6 name=drm");
+}
+
+static void test_drm_submit(QVirtioGpuGl *gpu)
+{
+    static const uint32_t stream[] = {
+        0x11223344, 0x55667788, 0x99aabbcc, 0xddeeff00,
+    };
+    QVirtioGpuGlResp r;
+
+    drm_ctx_ok(gpu);
+    r = submit_3d(gpu, CTX_A, stream, ARRAY_SIZE(stream), sizeof(stream));
+    assert_ok(&r);
+    /* Little-endian on the wire, byte for byte through the device */
+    assert_recorded("submit ctx=1 bytes=16 "
+                    "data=4433221188776655ccbbaa9900ffeedd");
+}
+
+static void test_drm_blob(QVirtioGpuGl *gpu)
+{
+    struct virtio_gpu_resource_create_blob b = {
+        .hdr = make_hdr(VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB, CTX_A),
+        .resource_id = cpu_to_le32(RES_A),
+        .blob_mem = cpu_to_le32(VIRTIO_GPU_BLOB_MEM_HOST3D),
+        .blob_flags = cpu_to_le32(VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE |
+                                  VIRTIO_GPU_BLOB_FLAG_USE_SHAREABLE),
+        .blob_id = cpu_to_le64(DRM_BLOB_ID),
+        .size = cpu_to_le64(2 * BLOB_SIZE),
+    };
+    uint32_t info = 0;
+    QVirtioGpuGlResp r;
+
+    drm_ctx_ok(gpu);
+    r = send_cmd(gpu, &b, sizeof(b));
+    assert_ok(&r);
+    assert_recorded("create_blob id=1 ctx=1 mem=2 flags=0x3 blob_id=77 "
+                    "size=8192 entries=0");
+    r = map_blob(gpu, RES_A, 16 * BLOB_SIZE, &info);
+    assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_assert_cmpuint(info, ==, VIRTIO_GPU_MAP_CACHE_CACHED);
+    assert_recorded("map id=1 size=8192");
+    r = unmap_blob(gpu, RES_A);
+    assert_ok(&r);
+    assert_recorded("unmap id=1");
+}
+
+static void test_drm_ring_fence(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r;
+
+    drm_ctx_ok(gpu);
+    r = fenced_on_ring(gpu, CTX_A, 3, FENCE_A);
+    assert_ok(&r);
+    assert_fenced(&r, FENCE_A);
+    g_assert_cmphex(r.flags & VIRTIO_GPU_FLAG_INFO_RING_IDX, ==,
+                    VIRTIO_GPU_FLAG_INFO_RING_IDX);
+    assert_recorded("ring_fence ctx=1 ring=3");
+}
+
 static const GpuTest gpu_tests[] = {
     { "get-display-info", test_get_display_info },
     { "get-edid/ok", test_get_edid_ok },
@@ -1361,6 +1974,42 @@ static const GpuTest gpu_tests[] = {
     { "unknown-command", test_unknown_command },
     { "short-command/header", test_short_header },
     { "short-command/body", test_short_body },
+    { "get-capset-info/venus", test_capset_info_venus, MODERN_OPTS },
+    { "resource-create-blob/guest", test_blob_guest_ok, MODERN_OPTS },
+    { "resource-create-blob/bad-blob-mem", test_blob_bad_blob_mem,
+      MODERN_OPTS },
+    { "resource-create-blob/size-zero", test_blob_size_zero, MODERN_OPTS },
+    { "resource-create-blob/backing-too-small", test_blob_backing_too_small,
+      MODERN_OPTS },
+    { "resource-create-blob/host3d-unknown-ctx", test_blob_host3d_unknown_ctx,
+      MODERN_OPTS },
+    { "map-blob/ok", test_map_ok, MODERN_OPTS },
+    { "map-blob/unaligned", test_map_unaligned, MODERN_OPTS },
+    { "map-blob/out-of-range", test_map_out_of_range, MODERN_OPTS },
+    { "map-blob/overlap", test_map_overlap, MODERN_OPTS },
+    { "map-blob/twice", test_map_twice, MODERN_OPTS },
+    { "map-blob/unknown-resource", test_map_unknown, MODERN_OPTS },
+    { "map-blob/2d-resource", test_map_2d_resource, MODERN_OPTS },
+    { "unmap-blob/not-mapped", test_unmap_not_mapped, MODERN_OPTS },
+    { "resource-unref/while-mapped", test_unref_while_mapped, MODERN_OPTS },
+    { "assign-uuid/ok", test_assign_uuid_ok, MODERN_OPTS },
+    { "assign-uuid/unknown-resource", test_assign_uuid_unknown, MODERN_OPTS },
+    { "ctx-create/context-init-venus", test_ctx_create_venus, MODERN_OPTS },
+    { "ctx-create/context-init-unknown-capset",
+      test_ctx_create_unknown_capset, MODERN_OPTS },
+    { "fence/ring", test_ring_fence_ok, MODERN_OPTS },
+    { "fence/ring-out-of-range", test_ring_out_of_range, MODERN_OPTS },
+    { "fence/ring-on-plain-context", test_ring_on_plain_context, MODERN_OPTS },
+    { "set-scanout-blob/ok", test_scanout_blob_ok, MODERN_OPTS },
+    { "set-scanout-blob/blob-too-small", test_scanout_blob_too_small,
+      MODERN_OPTS },
+    { "set-scanout-blob/not-a-blob", test_scanout_blob_not_blob,
+      MODERN_OPTS },
+    { "drm-contract/capset", test_drm_capset, DRM_OPTS },
+    { "drm-contract/context", test_drm_context, DRM_OPTS },
+    { "drm-contract/submit", test_drm_submit, DRM_OPTS },
+    { "drm-contract/blob", test_drm_blob, DRM_OPTS },
+    { "drm-contract/ring-fence", test_drm_ring_fence, DRM_OPTS },
 };
 
 /*
@@ -1385,6 +2034,7 @@ static void register_virtio_gpu_gl_tests(void)
     for (i = 0; i < ARRAY_SIZE(gpu_tests); i++) {
         QOSGraphTestOptions opts = {
             .arg = (void *)&gpu_tests[i],
+            .edge.extra_device_opts = gpu_tests[i].device_opts,
         };
 
         qos_add_test(gpu_tests[i].name, "virtio-gpu-gl", run_gpu_test, &opts);

@@ -58,7 +58,7 @@ expect_error initramfs-missing-image "guest image directory '/nonexistent' does 
     "$S/make-initramfs.sh" /nonexistent "$scratch" "$scratch/out.gz"
 expect_error root-unknown-option "unknown option '--bogus'" \
     "$S/setup-root.sh" --bogus
-expect_error tests-unknown-suite "--only takes scripts, qtest, functional or bench" \
+expect_error tests-unknown-suite "--only takes scripts, qtest, functional, asan," \
     "$VGPU_SRC/tests/run-tests.sh" --only nonsense
 expect_error overlay-not-qemu "is not a QEMU source tree" \
     "$S/sync-qemu-overlay.sh" "$scratch"

@@ -102,7 +102,8 @@ def parse_bench(text):
     result = {}
     for line in text.splitlines():
         parts = line.strip().split()
-        if len(parts) < 3 or parts[0] != 'BENCH':
+        if len(parts) < 3 or parts[0] != 'BENCH' or \
+                parts[1] in ('skip', 'error'):
             continue
         values = {}
         for p in parts[2:]:

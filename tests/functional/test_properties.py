@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Device properties a user gets wrong: QEMU must refuse to start and say
+what to change, not start a device that cannot work."""
+
+import unittest
+
+from test_modules import start_and_quit
+from vgpu import env
+
+
+class PropertyErrorTest(unittest.TestCase):
+
+    arch = 'aarch64'
+
+    def refused(self, opts, *wanted):
+        status, out = start_and_quit(self.arch, env.module_dir(),
+                                     device_opts=opts)
+        self.assertNotEqual(status, 0, f'QEMU started with {opts}:\n{out}')
+        for text in wanted:
+            self.assertIn(text, out)
+
+    def test_venus_without_blob(self):
+        self.refused('venus=on', 'blob=on', 'hostmem=')
+
+    def test_venus_without_hostmem(self):
+        self.refused('blob=on,venus=on', 'hostmem=')
+
+    def test_hostmem_not_power_of_two(self):
+        self.refused('blob=on,hostmem=300M', 'power of two')
+
+    def test_drm_without_renderer_support(self):
+        self.refused('blob=on,hostmem=256M,drm_native_context=on',
+                     'DRM native context')
+
+    def test_good_modern_options_start(self):
+        status, out = start_and_quit(self.arch, env.module_dir(),
+                                     device_opts='blob=on,hostmem=256M,'
+                                                 'venus=on')
+        self.assertEqual(status, 0, out)
+
+
+if __name__ == '__main__':
+    unittest.main()

@@ -30,6 +30,6 @@ vgpu_log "benchmark, stock and ours side by side in one run"
     exec "$2/scripts/with-xvfb.sh" python3 "$2/tests/bench/run.py" \
         --module stock="$VGPU_STOCK_MODULES@sdl,gl=on" \
         --module ours="$VGPU_OUR_MODULES@none" \
-        --repeat 3 --output "$1/results/bench-stock-vs-ours.json"
+        --repeat 5 --output "$1/results/bench-stock-vs-ours.json"
 ' bench "$VGPU_CACHE" "$VGPU_SRC" || status=1
 exit $status

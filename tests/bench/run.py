@@ -82,11 +82,16 @@ def main():
         modules.append((label, path, display or None))
     result = {'arch': args.arch, 'device_opts': args.device_opts,
               'modules': {}, 'ratios': {}}
+    # Round robin, so a drift in the machine's load over the run (another
+    # job, a warming cache) falls on every module alike.
+    runs = {label: [] for label, _, _ in modules}
+    for _ in range(args.repeat):
+        for label, path, display in modules:
+            runs[label].append(bench_once(args.arch, path, display,
+                                          args.device_opts))
     for label, path, display in modules:
-        runs = [bench_once(args.arch, path, display, args.device_opts)
-                for _ in range(args.repeat)]
         result['modules'][label] = {'dir': path, 'display': display,
-                                    'figures': merge(runs)}
+                                    'figures': merge(runs[label])}
         for name, values in result['modules'][label]['figures'].items():
             shown = ' '.join(f'{k}={v:g}' for k, v in values.items())
             print(f'BENCH {label} {name} {shown}')

@@ -6,9 +6,9 @@
  * The host-visible region (property hostmem) is a container that the
  * transport exposes to the guest (a 64-bit BAR on PCI).  MAP_BLOB puts
  * the renderer's mapping of a blob into it at the guest's offset, as a
- * RAM subregion; UNMAP_BLOB takes it out and waits for every reader of
- * the old memory map (vCPUs in the middle of an access) to finish before
- * the renderer unmaps the memory.  Offsets are page-aligned, inside the
+ * RAM subregion; UNMAP_BLOB takes it out and waits until nothing uses it
+ * any more (an old memory map a vCPU still runs on, another device's DMA
+ * mapping) before the renderer unmaps the memory.  Offsets are page-aligned, inside the
  * region, and never overlap another mapping, so the region bounds how
  * much a guest can map.
  */
@@ -27,6 +27,21 @@
                              VIRTIO_GPU_BLOB_FLAG_USE_SHAREABLE | \
                              VIRTIO_GPU_BLOB_FLAG_USE_CROSS_DEVICE)
 #define VGPU_MAP_ALIGN      (4 * KiB)
+#define VGPU_UNMAP_WAIT_MS  5000
+
+/* A blob's window in the host-visible region. */
+typedef struct VGpuBlobRegion {
+    MemoryRegion mr;            /* first: its Object's free hook gets it */
+    QemuSemaphore released;     /* posted when the last user lets go */
+} VGpuBlobRegion;
+
+/* Whoever drops the region's last reference, on any thread. */
+static void vgpu_blob_region_released(void *obj)
+{
+    VGpuBlobRegion *reg = obj;
+
+    qemu_sem_post(&reg->released);
+}
 
 static bool vgpu_blob_uses_guest_memory(uint32_t blob_mem)
 {
@@ -177,6 +192,7 @@ VGpuResult vgpu_cmd_resource_map_blob(VGpuDevice *g, const VGpuCmd *cmd)
 {
     const struct virtio_gpu_resource_map_blob *c = &cmd->u.map_blob;
     VGpuResource *r = vgpu_resource_find(g, c->resource_id);
+    VGpuBlobRegion *reg;
     uint32_t *map_info;
     uint64_t size = 0;
     void *data = NULL;
@@ -199,11 +215,17 @@ VGpuResult vgpu_cmd_resource_map_blob(VGpuDevice *g, const VGpuCmd *cmd)
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC, "RESOURCE_MAP_BLOB: "
                            "renderer cannot map resource %u", r->id);
     }
-    r->map_mr = g_new0(MemoryRegion, 1);
-    memory_region_init_ram_ptr(r->map_mr, OBJECT(g), "virtio-gpu-gl-blob",
-                               r->blob_size, data);
-    /* Freed with its last reference, whoever drops it. */
-    OBJECT(r->map_mr)->free = g_free;
+    reg = g_new0(VGpuBlobRegion, 1);
+    qemu_sem_init(&reg->released, 0);
+    /*
+     * The region is its own owner, so whoever still uses it keeps the
+     * region itself alive (not the device), and its free hook tells us
+     * when the last user has let go.
+     */
+    memory_region_init_ram_ptr(&reg->mr, OBJECT(&reg->mr),
+                               "virtio-gpu-gl-blob", r->blob_size, data);
+    OBJECT(&reg->mr)->free = vgpu_blob_region_released;
+    r->map_mr = &reg->mr;
     memory_region_add_subregion(&g->hostmem, c->offset, r->map_mr);
     r->mapped = true;
     r->map_offset = c->offset;
@@ -222,23 +244,44 @@ VGpuResult vgpu_cmd_resource_map_blob(VGpuDevice *g, const VGpuCmd *cmd)
 }
 
 /*
- * Take r's mapping out of the region; render thread, BQL held.  Until
- * every RCU reader of the old memory map is done, a vCPU may still be
- * reading or writing the old pages, so wait for a grace period before
- * the renderer unmaps the memory.  Without the BQL: a vCPU in its RCU
- * section may be waiting for it.  (drain_call_rcu() would also do, but
- * its callback thread batches work and costs up to 50 ms per unmap.)
+ * Take r's mapping out of the region; render thread, BQL held.  The
+ * region goes away only when its last user lets go: the old memory map,
+ * freed after an RCU grace period (QEMU's RCU thread batches that work,
+ * up to some 50 ms), or another device's DMA mapping of those pages.
+ * Until then the pages may still be read or written, so wait for it,
+ * without the BQL (the RCU thread needs it), before the renderer unmaps
+ * them.  A guest that keeps a DMA mapping longer only delays its own
+ * GPU; past VGPU_UNMAP_WAIT_MS the memory stays mapped, with a log line.
  */
 void vgpu_hostmem_unmap(VGpuDevice *g, VGpuResource *r)
 {
+    VGpuBlobRegion *reg = container_of(r->map_mr, VGpuBlobRegion, mr);
+    bool released;
+
     trace_vgpu_blob_unmap(r->id, r->map_offset);
     memory_region_del_subregion(&g->hostmem, r->map_mr);
+    /*
+     * The region is its own parent: unparenting it must not finalize it
+     * from inside its own property removal (when no memory map holds it,
+     * as with a BAR the guest never enabled), so hold it over that.
+     */
+    object_ref(OBJECT(r->map_mr));
     object_unparent(OBJECT(r->map_mr));
+    object_unref(OBJECT(r->map_mr));
     r->map_mr = NULL;
     bql_unlock();
-    synchronize_rcu();
+    released = qemu_sem_timedwait(&reg->released, VGPU_UNMAP_WAIT_MS) == 0;
     bql_lock();
-    vgpu_renderer_unmap(r->id);
+    if (released) {
+        qemu_sem_destroy(&reg->released);
+        g_free(reg);
+        vgpu_renderer_unmap(r->id);
+    } else {
+        /* reg stays: its free hook may still run. */
+        qemu_log_mask(LOG_GUEST_ERROR, "virtio-gpu-gl: blob %u is still in"
+                      " use %d ms after UNMAP_BLOB; its memory stays "
+                      "mapped\n", r->id, VGPU_UNMAP_WAIT_MS);
+    }
     r->mapped = false;
     r->map_offset = r->map_size = 0;
 }

@@ -54,6 +54,7 @@ void vgpu_serve_queues(VGpuDevice *g)
     }
     /* Retire fences the renderer finished while we were busy. */
     vgpu_renderer_poll();
+    vgpu_fence_retire_done(g);
 }
 
 /*

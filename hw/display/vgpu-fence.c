@@ -60,9 +60,9 @@ static void vgpu_fence_retire(VGpuDevice *g, VGpuPending *p)
     g_free(p);
 }
 
-static void vgpu_fence_bh(void *opaque)
+/* Render thread, BQL held: answer every parked command whose fence is done. */
+void vgpu_fence_retire_done(VGpuDevice *g)
 {
-    VGpuDevice *g = opaque;
     VGpuPending *p, *tmp;
 
     /*
@@ -90,8 +90,6 @@ void vgpu_fence_init(VGpuDevice *g)
     g->next_seq = 0;
     g->signalled_seq = 0;
     g->next_ring_seq = 0;
-    g->fence_bh = qemu_bh_new_guarded(vgpu_fence_bh, g,
-                                      &DEVICE(g)->mem_reentrancy_guard);
 }
 
 static VGpuPending *vgpu_pending_new(VirtQueueElement *elem,
@@ -149,7 +147,7 @@ void vgpu_fence_signalled(VGpuDevice *g, uint32_t seq)
     /* Any thread: publish, then let the main loop answer. */
     trace_vgpu_fence_signalled(seq);
     qatomic_store_release(&g->signalled_seq, seq);
-    qemu_bh_schedule(g->fence_bh);
+    vgpu_worker_kick(g);
 }
 
 void vgpu_fence_ring_signalled(VGpuDevice *g, uint32_t ctx_id,
@@ -168,7 +166,7 @@ void vgpu_fence_ring_signalled(VGpuDevice *g, uint32_t ctx_id,
     }
     *value = MAX(*value, seq);
     qemu_mutex_unlock(&g->fence_lock);
-    qemu_bh_schedule(g->fence_bh);
+    vgpu_worker_kick(g);
 }
 
 /*
@@ -217,8 +215,6 @@ void vgpu_fence_reset(VGpuDevice *g)
 void vgpu_fence_fini(VGpuDevice *g)
 {
     vgpu_fence_reset(g);
-    qemu_bh_delete(g->fence_bh);
-    g->fence_bh = NULL;
     g_hash_table_destroy(g->ring_signalled);
     qemu_mutex_destroy(&g->fence_lock);
 }

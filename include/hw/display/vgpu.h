@@ -173,7 +173,6 @@ struct VGpuDevice {
     uint64_t next_ring_seq;
     QemuMutex fence_lock;        /* guards ring_signalled */
     GHashTable *ring_signalled;  /* ctx/ring -> newest signalled seq */
-    QEMUBH *fence_bh;
 
     bool reset_pending;          /* guest reset, renderer side pending */
     uint32_t reset_count;        /* guest resets so far */
@@ -301,6 +300,7 @@ void vgpu_fence_signalled(VGpuDevice *g, uint32_t seq);
 void vgpu_fence_ring_signalled(VGpuDevice *g, uint32_t ctx_id,
                                uint32_t ring_idx, uint64_t seq);
 void vgpu_fence_context_gone(VGpuDevice *g, uint32_t ctx_id);
+void vgpu_fence_retire_done(VGpuDevice *g);
 void vgpu_fence_reset(VGpuDevice *g);
 
 /* vgpu-renderer.c: the only file that calls virgl_renderer_* */

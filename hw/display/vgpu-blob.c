@@ -8,9 +8,9 @@
  * the renderer's mapping of a blob into it at the guest's offset, as a
  * RAM subregion; UNMAP_BLOB takes it out and waits until nothing uses it
  * any more (an old memory map a vCPU still runs on, another device's DMA
- * mapping) before the renderer unmaps the memory.  Offsets are page-aligned, inside the
- * region, and never overlap another mapping, so the region bounds how
- * much a guest can map.
+ * mapping) before the renderer unmaps the memory.  Offsets are page
+ * aligned, inside the region, and never overlap another mapping, so the
+ * region bounds how much a guest can map.
  */
 
 #include "qemu/osdep.h"

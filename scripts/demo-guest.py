@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""The demo: boot the aarch64 guest with a virtio-gpu-gl device, show what
-the guest's probe reports, run kmscube on the scanout and save a
-screenshot.  Runs inside the build root after scripts/prepare-rig.sh,
+"""The demo: boot the aarch64 guest with a virtio-gpu-gl device (blob
+resources and Venus on), show what the guest's probe reports, run kmscube
+on the scanout, save a screenshot, and run a Vulkan workload through
+Venus whose result the guest checks.  Runs inside the build root after scripts/prepare-rig.sh,
 with DISPLAY pointing at an X server (Xvfb) for the windowed GL display.
 
 Usage: demo-guest.py OUTPUT_DIR
@@ -11,6 +12,7 @@ Usage: demo-guest.py OUTPUT_DIR
 import os
 import subprocess
 import sys
+import re
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -20,6 +22,9 @@ from vgpu import env  # noqa: E402
 from vgpu.guest import Guest  # noqa: E402
 from vgpu.image import read_xwd  # noqa: E402
 from vgpu.testcase import parse_probe  # noqa: E402
+
+
+DEVICE_OPTS = 'blob=on,hostmem=512M,venus=on'
 
 
 def x_screenshot(path_png):
@@ -36,7 +41,7 @@ def main():
     print(f'== booting the aarch64 guest (TCG) with virtio-gpu-gl-pci, '
           f'modules from {env.module_dir()}, -display {env.gl_display()}',
           flush=True)
-    with Guest('aarch64', root='mesa') as g:
+    with Guest('aarch64', root='mesa', device_opts=DEVICE_OPTS) as g:
         status, probe = g.run('vgpu-probe')
         print('== what the guest sees (vgpu-probe):')
         print(probe.strip())
@@ -62,8 +67,13 @@ def main():
             how += (f'; only {colours} colour(s): the picture did not '
                     f'reach this path')
         kstatus, kms = g.run('wait; tail -n 3 /tmp/kmscube.log', timeout=300)
+        print('== running a Vulkan workload through Venus (vgpu-vkcheck)',
+              flush=True)
+        vstatus, vk = g.run('vgpu-vkcheck Venus 2>&1', timeout=180)
+        print(vk.strip())
     print('== report')
-    print(f'   device     : virtio-gpu-gl-pci on -M virt (aarch64, TCG), '
+    print(f'   device     : virtio-gpu-gl-pci,{DEVICE_OPTS} on -M virt '
+          f'(aarch64, TCG), '
           f'modules {env.module_dir()}')
     print(f'   probe      : {"ok" if status == 0 else "failed"}, 3D='
           f'{caps["params"].get("3D_FEATURES", "?")}, capsets: '
@@ -71,7 +81,11 @@ def main():
     print(f'   kmscube    : {"ok" if kstatus == 0 else "failed"}: '
           f'{kms.strip().splitlines()[-1] if kms.strip() else "no output"}')
     print(f'   screenshot : {shot} ({how})')
-    return 0 if status == 0 else 1
+    device = re.search(r'VKCHECK device: (.*)', vk)
+    print(f'   vulkan     : {"ok" if vstatus == 0 else "failed"}: '
+          f'{device.group(1).strip() if device else "no Venus device"}, '
+          f'{len(re.findall(r"VKCHECK [a-z_]+: PASS", vk))} checks passed')
+    return 0 if status == 0 and kstatus == 0 and vstatus == 0 else 1
 
 
 if __name__ == '__main__':

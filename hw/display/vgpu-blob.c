@@ -191,17 +191,16 @@ static VGpuResult vgpu_map_check(VGpuDevice *g, VGpuResource *r,
 VGpuResult vgpu_cmd_resource_map_blob(VGpuDevice *g, const VGpuCmd *cmd)
 {
     const struct virtio_gpu_resource_map_blob *c = &cmd->u.map_blob;
-    VGpuResource *r = vgpu_resource_find(g, c->resource_id);
+    VGpuResource *r;
     VGpuBlobRegion *reg;
     uint32_t *map_info;
     uint64_t size = 0;
     void *data = NULL;
     VGpuResult res;
 
+    r = vgpu_resource_lookup(g, c->resource_id, "RESOURCE_MAP_BLOB", &res);
     if (!r) {
-        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
-                           "RESOURCE_MAP_BLOB: no resource %u",
-                           c->resource_id);
+        return res;
     }
     res = vgpu_map_check(g, r, c->offset);
     if (res.type != VIRTIO_GPU_RESP_OK_NODATA) {
@@ -289,11 +288,12 @@ void vgpu_hostmem_unmap(VGpuDevice *g, VGpuResource *r)
 VGpuResult vgpu_cmd_resource_unmap_blob(VGpuDevice *g, const VGpuCmd *cmd)
 {
     uint32_t id = cmd->u.unmap_blob.resource_id;
-    VGpuResource *r = vgpu_resource_find(g, id);
+    VGpuResult res;
+    VGpuResource *r;
 
+    r = vgpu_resource_lookup(g, id, "RESOURCE_UNMAP_BLOB", &res);
     if (!r) {
-        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
-                           "RESOURCE_UNMAP_BLOB: no resource %u", id);
+        return res;
     }
     if (!r->mapped) {
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
@@ -307,12 +307,13 @@ VGpuResult vgpu_cmd_resource_unmap_blob(VGpuDevice *g, const VGpuCmd *cmd)
 VGpuResult vgpu_cmd_resource_assign_uuid(VGpuDevice *g, const VGpuCmd *cmd)
 {
     uint32_t id = cmd->u.assign_uuid.resource_id;
-    VGpuResource *r = vgpu_resource_find(g, id);
+    VGpuResult res;
+    VGpuResource *r;
     uint8_t *body;
 
+    r = vgpu_resource_lookup(g, id, "RESOURCE_ASSIGN_UUID", &res);
     if (!r) {
-        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
-                           "RESOURCE_ASSIGN_UUID: no resource %u", id);
+        return res;
     }
     if (!r->has_uuid) {
         /* The same resource keeps its UUID: it names it across devices. */

@@ -192,14 +192,14 @@ static VGpuResult vgpu_ctx_resource(VGpuDevice *g, const VGpuCmd *cmd,
     const char *name = attach ? "CTX_ATTACH_RESOURCE" :
                                 "CTX_DETACH_RESOURCE";
     uint32_t res_id = cmd->u.ctx_res.resource_id;
+    VGpuResult res;
 
     if (!vgpu_context_exists(g, cmd->hdr.ctx_id)) {
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID,
                            "%s: no context %u", name, cmd->hdr.ctx_id);
     }
-    if (!vgpu_resource_find(g, res_id)) {
-        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
-                           "%s: no resource %u", name, res_id);
+    if (!vgpu_resource_lookup(g, res_id, name, &res)) {
+        return res;
     }
     if (attach) {
         vgpu_renderer_ctx_attach(cmd->hdr.ctx_id, res_id);

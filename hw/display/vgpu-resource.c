@@ -34,6 +34,22 @@ VGpuResource *vgpu_resource_find(VGpuDevice *g, uint32_t id)
     return NULL;
 }
 
+/*
+ * The resource a command names, or NULL with *reject set to the
+ * INVALID_RESOURCE_ID answer (and its log line) for command @cmd.
+ */
+VGpuResource *vgpu_resource_lookup(VGpuDevice *g, uint32_t id,
+                                   const char *cmd, VGpuResult *reject)
+{
+    VGpuResource *r = vgpu_resource_find(g, id);
+
+    if (!r) {
+        *reject = vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
+                              "%s: no resource %u", cmd, id);
+    }
+    return r;
+}
+
 static bool vgpu_format_is_scanout(uint32_t format)
 {
     switch (format) {
@@ -190,12 +206,13 @@ static void vgpu_resource_destroy(VGpuDevice *g, VGpuResource *r)
 
 VGpuResult vgpu_cmd_resource_unref(VGpuDevice *g, const VGpuCmd *cmd)
 {
-    VGpuResource *r = vgpu_resource_find(g, cmd->u.unref.resource_id);
+    VGpuResult res;
+    VGpuResource *r;
 
+    r = vgpu_resource_lookup(g, cmd->u.unref.resource_id, "RESOURCE_UNREF",
+                             &res);
     if (!r) {
-        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
-                           "RESOURCE_UNREF: no resource %u",
-                           cmd->u.unref.resource_id);
+        return res;
     }
     vgpu_resource_destroy(g, r);
     return vgpu_ok();
@@ -277,12 +294,12 @@ VGpuResult vgpu_backing_map(VGpuDevice *g, VGpuResource *r,
 VGpuResult vgpu_cmd_attach_backing(VGpuDevice *g, const VGpuCmd *cmd)
 {
     const struct virtio_gpu_resource_attach_backing *c = &cmd->u.attach;
-    VGpuResource *r = vgpu_resource_find(g, c->resource_id);
+    VGpuResource *r;
     VGpuResult res;
 
+    r = vgpu_resource_lookup(g, c->resource_id, "ATTACH_BACKING", &res);
     if (!r) {
-        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
-                           "ATTACH_BACKING: no resource %u", c->resource_id);
+        return res;
     }
     if (r->iov || r->blob) {
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC,
@@ -304,12 +321,13 @@ VGpuResult vgpu_cmd_attach_backing(VGpuDevice *g, const VGpuCmd *cmd)
 
 VGpuResult vgpu_cmd_detach_backing(VGpuDevice *g, const VGpuCmd *cmd)
 {
-    VGpuResource *r = vgpu_resource_find(g, cmd->u.detach.resource_id);
+    VGpuResult res;
+    VGpuResource *r;
 
+    r = vgpu_resource_lookup(g, cmd->u.detach.resource_id, "DETACH_BACKING",
+                             &res);
     if (!r) {
-        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
-                           "DETACH_BACKING: no resource %u",
-                           cmd->u.detach.resource_id);
+        return res;
     }
     if (r->blob) {
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC,
@@ -335,15 +353,15 @@ static bool vgpu_span_fits(uint32_t x, uint32_t w, uint32_t limit)
 VGpuResult vgpu_cmd_transfer_to_host_2d(VGpuDevice *g, const VGpuCmd *cmd)
 {
     const struct virtio_gpu_transfer_to_host_2d *t = &cmd->u.to_host_2d;
-    VGpuResource *r = vgpu_resource_find(g, t->resource_id);
+    VGpuResult res;
+    VGpuResource *r;
     struct virtio_gpu_box box = {
         .x = t->r.x, .y = t->r.y, .w = t->r.width, .h = t->r.height, .d = 1,
     };
 
+    r = vgpu_resource_lookup(g, t->resource_id, "TRANSFER_TO_HOST_2D", &res);
     if (!r) {
-        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
-                           "TRANSFER_TO_HOST_2D: no resource %u",
-                           t->resource_id);
+        return res;
     }
     if (!vgpu_span_fits(t->r.x, t->r.width, r->width) ||
         !vgpu_span_fits(t->r.y, t->r.height, r->height)) {
@@ -370,12 +388,13 @@ static VGpuResult vgpu_transfer_3d(VGpuDevice *g, const VGpuCmd *cmd,
                                    const char *name, bool to_host)
 {
     const struct virtio_gpu_transfer_host_3d *t = &cmd->u.xfer_3d;
-    VGpuResource *r = vgpu_resource_find(g, t->resource_id);
+    VGpuResult res;
+    VGpuResource *r;
     int ret;
 
+    r = vgpu_resource_lookup(g, t->resource_id, name, &res);
     if (!r) {
-        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
-                           "%s: no resource %u", name, t->resource_id);
+        return res;
     }
     if (cmd->hdr.ctx_id && !vgpu_context_exists(g, cmd->hdr.ctx_id)) {
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID,

@@ -77,11 +77,9 @@ VGpuResult vgpu_cmd_set_scanout_blob(VGpuDevice *g, const VGpuCmd *cmd)
         vgpu_scanout_disable(g, s);
         return vgpu_ok();
     }
-    r = vgpu_resource_find(g, c->resource_id);
+    r = vgpu_resource_lookup(g, c->resource_id, "SET_SCANOUT_BLOB", &res);
     if (!r) {
-        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
-                           "SET_SCANOUT_BLOB: no resource %u",
-                           c->resource_id);
+        return res;
     }
     res = vgpu_scanout_blob_check(g, r, c);
     if (res.type != VIRTIO_GPU_RESP_OK_NODATA) {

@@ -72,9 +72,9 @@ void vgpu_scanouts_init(VGpuDevice *g)
         s->height = g->conf.yres;
         s->enabled = i == 0;
         s->con = graphic_console_init(DEVICE(g), i, &vgpu_hw_ops, g);
-        g->console_ops = &vgpu_hw_ops;
         dpy_gfx_replace_surface(s->con, NULL);
     }
+    g->console_ops = &vgpu_hw_ops;
     vgpu_present_init(g);
 }
 
@@ -174,6 +174,7 @@ VGpuResult vgpu_cmd_get_edid(VGpuDevice *g, const VGpuCmd *cmd)
 VGpuResult vgpu_cmd_set_scanout(VGpuDevice *g, const VGpuCmd *cmd)
 {
     const struct virtio_gpu_set_scanout *c = &cmd->u.set_scanout;
+    VGpuResult res;
     VGpuResource *r;
     VGpuScanout *s;
 
@@ -187,10 +188,9 @@ VGpuResult vgpu_cmd_set_scanout(VGpuDevice *g, const VGpuCmd *cmd)
         vgpu_scanout_disable(g, s);
         return vgpu_ok();
     }
-    r = vgpu_resource_find(g, c->resource_id);
+    r = vgpu_resource_lookup(g, c->resource_id, "SET_SCANOUT", &res);
     if (!r) {
-        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
-                           "SET_SCANOUT: no resource %u", c->resource_id);
+        return res;
     }
     if (!c->r.width || !c->r.height ||
         c->r.x > r->width || c->r.width > r->width - c->r.x ||
@@ -241,12 +241,13 @@ static void vgpu_scanout_readback(VGpuDevice *g, VGpuScanout *s,
 VGpuResult vgpu_cmd_resource_flush(VGpuDevice *g, const VGpuCmd *cmd)
 {
     uint32_t id = cmd->u.flush.resource_id;
-    VGpuResource *r = vgpu_resource_find(g, id);
+    VGpuResult res;
+    VGpuResource *r;
     uint32_t i;
 
+    r = vgpu_resource_lookup(g, id, "RESOURCE_FLUSH", &res);
     if (!r) {
-        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
-                           "RESOURCE_FLUSH: no resource %u", id);
+        return res;
     }
     for (i = 0; i < g->conf.max_outputs; i++) {
         if (g->scanout[i].resource_id == id) {

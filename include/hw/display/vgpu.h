@@ -224,6 +224,8 @@ VGpuResult vgpu_reject(uint32_t type, const char *fmt, ...)
 
 /* vgpu-resource.c */
 VGpuResource *vgpu_resource_find(VGpuDevice *g, uint32_t id);
+VGpuResource *vgpu_resource_lookup(VGpuDevice *g, uint32_t id,
+                                   const char *cmd, VGpuResult *reject);
 VGpuResult vgpu_check_new_id(VGpuDevice *g, const char *cmd, uint32_t id);
 VGpuResource *vgpu_resource_add(VGpuDevice *g, uint32_t id, uint32_t format,
                                 uint32_t width, uint32_t height);

@@ -10,7 +10,7 @@ keep commands queued and parked on fences the whole time.
 import time
 import unittest
 
-from vgpu.testcase import VgpuTest, parse_probe, tester_steps
+from vgpu.testcase import VgpuTest, tester_steps
 
 BUSY = 'vgpu-bench -b 30 -n 100000 > /tmp/bench.log 2>&1 &'
 
@@ -25,10 +25,7 @@ class LifecycleChecks:
         self.run_ok(g, 'pidof vgpu-bench')
 
     def check_probe(self, g):
-        out = self.run_ok(g, 'vgpu-probe')
-        probe = parse_probe(out)
-        self.assertEqual(probe['params'].get('3D_FEATURES'), '1', out)
-        self.assertIn('VIRGL2', probe['capsets'], out)
+        self.assert_probe_virgl(self.run_ok(g, 'vgpu-probe'))
 
     def check_tester(self, g):
         status, out = g.run('vgpu-tester', timeout=180)

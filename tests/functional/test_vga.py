@@ -14,7 +14,7 @@ binary, so Debian's qemu-system-aarch64 cannot load it.
 import time
 import unittest
 
-from vgpu.testcase import VgpuTest, parse_probe
+from vgpu.testcase import VgpuTest
 
 VGA_TEXT_MODE = (720, 400)
 SCANOUT = (1280, 800)       # the device's default xres, yres
@@ -29,10 +29,7 @@ class VgaChecks:
 
     def test_virtio_takes_over_console(self):
         with self.vga_guest() as g:
-            out = self.run_ok(g, 'vgpu-probe')
-            probe = parse_probe(out)
-            self.assertEqual(probe['params'].get('3D_FEATURES'), '1', out)
-            self.assertIn('VIRGL2', probe['capsets'], out)
+            self.assert_probe_virgl(self.run_ok(g, 'vgpu-probe'))
             self.run_ok(g, 'for i in 1 2 3 4 5 6 7 8; do '
                         'echo VGPU-CONSOLE-TEXT > /dev/tty0; done')
             pic = self.screendump_until(

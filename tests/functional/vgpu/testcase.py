@@ -50,6 +50,14 @@ class VgpuTest(unittest.TestCase):
         self.addCleanup(shutil.rmtree, os.path.dirname(path), True)
         return path
 
+    def assert_probe_virgl(self, out):
+        """vgpu-probe's output shows 3D and the VIRGL2 capset; returns
+        the parsed probe for further checks."""
+        probe = parse_probe(out)
+        self.assertEqual(probe['params'].get('3D_FEATURES'), '1', out)
+        self.assertIn('VIRGL2', probe['capsets'], out)
+        return probe
+
     def run_ok(self, g, command, timeout=120):
         status, out = g.run(command, timeout)
         self.assertEqual(status, 0, f'{command!r} failed ({status}):\n{out}')

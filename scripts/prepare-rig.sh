@@ -57,11 +57,13 @@ build_modules "$MODULES"
 # The same, with AddressSanitizer, for the tests that run QEMU with
 # libasan preloaded: our code checked for memory errors under guest load.
 vgpu_log "building our modules with AddressSanitizer"
-build_modules "$WORK/modules-asan" -Db_sanitize=address -Db_lundef=false
+build_modules "$WORK/modules-asan" -Db_sanitize=address -Db_lundef=false \
+    -Dui_opengl=disabled
 # And with the recording stand-in renderer, for the DRM native context
 # contract tests (no GPU here that virglrenderer drives natively).
 vgpu_log "building our modules with the recording stand-in renderer"
-build_modules "$WORK/modules-stand-in" -Drenderer=recording-stand-in
+build_modules "$WORK/modules-stand-in" -Drenderer=recording-stand-in \
+    -Dui_opengl=disabled
 
 vgpu_log "building the guest programs"
 "$VGPU_SRC/tests/guest/build.sh" "$WORK/programs" "${ARCHES[@]}"

@@ -20,8 +20,8 @@ CHECKPATCH=$QSRC/scripts/checkpatch.pl
 passed=0
 failed=0
 cd "$VGPU_SRC"
-for f in hw/display/*.[ch] include/hw/display/*.h tests/qtest/*.c \
-         tests/qtest/libqos/*.[ch] tests/stand-in/*.c; do
+for f in hw/display/*.[ch] include/hw/display/*.h ui/*.c include/ui/*.h \
+    tests/qtest/*.c tests/qtest/libqos/*.[ch] tests/stand-in/*.c; do
     out=$(perl "$CHECKPATCH" --no-tree --terse -f "$f" 2>&1)
     if [ $? -eq 0 ] && ! grep -q 'WARNING' <<<"$out"; then
         outcome=PASS why=

@@ -16,7 +16,7 @@ set -euo pipefail
 . "$(dirname "$0")/../../scripts/common.sh"
 
 GUEST_DIR=$(cd "$(dirname "$0")" && pwd)
-PROGRAMS=(vgpu-probe vgpu-tester vgpu-bench)
+PROGRAMS=(vgpu-probe vgpu-tester vgpu-bench vgpu-scanout)
 CFLAGS=(-std=gnu11 -static -O2 -Wall -Wextra -Werror)
 VULKAN_PROGRAM=vgpu-vkcheck
 VULKAN_HEADERS=/usr/include/vulkan/vulkan.h

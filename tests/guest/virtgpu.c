@@ -43,7 +43,7 @@ _Static_assert(offsetof(struct drm_virtgpu_execbuffer, ring_idx) == 32,
                "execbuffer ring_idx");
 
 /* Like drmIoctl(): restart when a signal or a busy driver interrupts. */
-static int vgpu_ioctl(int fd, unsigned long request, void *arg)
+int vgpu_ioctl(int fd, unsigned long request, void *arg)
 {
     int ret;
 

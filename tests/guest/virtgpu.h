@@ -98,6 +98,7 @@ struct vgpu_bo {
 
 /* Device access.  Functions returning int give 0 or a negative errno. */
 int vgpu_open(const char *path);
+int vgpu_ioctl(int fd, unsigned long request, void *arg);
 int vgpu_getparam(int fd, uint64_t param, int *value);
 int vgpu_driver_version(int fd, char *name, size_t name_size,
                         int *major, int *minor, int *patch);

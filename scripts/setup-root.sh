@@ -28,6 +28,9 @@ VGPU_ROOT_PACKAGES=(
     e2fsprogs cpio xz-utils zstd kmod busybox-static mmdebstrap
     # tests
     valgrind
+    # display clients the display tests check pictures with: a VNC
+    # client, a SPICE client, a D-Bus session bus, window resizing
+    gvncviewer spice-client-gtk dbus-daemon xdotool
 )
 
 root_is_usable() {

@@ -16,7 +16,8 @@ for n in $(seq 90 99); do
     [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || break
 done
 log=$(mktemp)
-Xvfb ":$n" -screen 0 1920x1080x24 -nolisten tcp >"$log" 2>&1 &
+# Big enough for a 1920x1080 scanout in a window with its decorations.
+Xvfb ":$n" -screen 0 2560x1600x24 -nolisten tcp >"$log" 2>&1 &
 xvfb=$!
 trap 'kill $xvfb 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 50); do

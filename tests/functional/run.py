@@ -36,6 +36,7 @@ class RecordingResult(unittest.TestResult):
         super().__init__()
         self.rows = []
         self._start = 0.0
+        self._sub_failures = []
 
     def startTest(self, test):
         super().startTest(test)
@@ -67,6 +68,23 @@ class RecordingResult(unittest.TestResult):
     def addSkip(self, test, reason):
         super().addSkip(test, reason)
         self._record(test, 'SKIP', reason)
+
+    def addSubTest(self, test, subtest, err):
+        # unittest reports neither success nor failure of a test whose
+        # subtests failed: collect them, and record the test at its end.
+        super().addSubTest(test, subtest, err)
+        if err is not None:
+            self._sub_failures.append(
+                f'{subtest._subDescription()}: '
+                f'{one_line(self._exc_info_to_string(err, test))}')
+
+    def stopTest(self, test):
+        recorded = self.rows and self.rows[-1][0] == self.name(test)
+        if self._sub_failures and not recorded:
+            self._record(test, 'FAIL', one_line(' | '.join(
+                self._sub_failures), 600))
+            self._sub_failures = []
+        super().stopTest(test)
 
 
 def selected(suite, keys):

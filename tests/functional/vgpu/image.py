@@ -95,6 +95,9 @@ def read_xwd(path):
         raise ValueError(f'{path}: unsupported xwd (format {pixmap_format},'
                          f' {bpp} bpp)')
     start = header_size + ncolors * 12
+    if (bpp, byte_order, red_mask, green_mask, blue_mask) == \
+            (32, 0, 0xff0000, 0xff00, 0xff):
+        return _bgrx_picture(data[start:], width, height, bytes_per_line)
     order = 'little' if byte_order == 0 else 'big'
     step = bpp // 8
     shifts = [(m & -m).bit_length() - 1
@@ -112,3 +115,92 @@ def read_xwd(path):
             out += 3
     del depth
     return Picture(width, height, bytes(rgb))
+
+
+def _bgrx_picture(data, width, height, bytes_per_line):
+    """Rows of little-endian XRGB words (Xvfb's usual layout), quickly."""
+    rgb = bytearray(width * height * 3)
+    for y in range(height):
+        row = data[y * bytes_per_line:y * bytes_per_line + width * 4]
+        out = y * width * 3
+        rgb[out:out + width * 3:3] = row[2::4]
+        rgb[out + 1:out + width * 3:3] = row[1::4]
+        rgb[out + 2:out + width * 3:3] = row[0::4]
+    return Picture(width, height, bytes(rgb))
+
+
+def _unfilter_png(raw, width, height, bpp):
+    """Undo PNG's per-row filters (None, Sub, Up, Average, Paeth)."""
+    stride = width * bpp
+    out = bytearray(stride * height)
+    prev = bytearray(stride)
+    pos = 0
+    for y in range(height):
+        kind = raw[pos]
+        row = bytearray(raw[pos + 1:pos + 1 + stride])
+        pos += 1 + stride
+        for i in range(stride):
+            a = row[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            if kind == 1:
+                row[i] = (row[i] + a) & 0xff
+            elif kind == 2:
+                row[i] = (row[i] + b) & 0xff
+            elif kind == 3:
+                row[i] = (row[i] + (a + b) // 2) & 0xff
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
+                row[i] = (row[i] + pred) & 0xff
+        out[y * stride:(y + 1) * stride] = row
+        prev = row
+    return out
+
+
+def read_png(path):
+    """Read an 8-bit RGB or RGBA, non-interlaced PNG (what gdk-pixbuf
+    writes for VNC captures)."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    if data[:8] != b'\x89PNG\r\n\x1a\n':
+        raise ValueError(f'{path}: not a PNG')
+    pos, idat = 8, b''
+    while pos < len(data):
+        length, kind = struct.unpack('>I4s', data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b'IHDR':
+            width, height, depth, colour, _c, _f, interlace = \
+                struct.unpack('>IIBBBBB', body)
+        elif kind == b'IDAT':
+            idat += body
+        pos += 12 + length
+    if depth != 8 or colour not in (2, 6) or interlace:
+        raise ValueError(f'{path}: unsupported PNG (depth {depth}, colour '
+                         f'type {colour}, interlace {interlace})')
+    bpp = 3 if colour == 2 else 4
+    pixels = _unfilter_png(zlib.decompress(idat), width, height, bpp)
+    if bpp == 4:
+        rgb = bytearray(width * height * 3)
+        rgb[0::3] = pixels[0::4]
+        rgb[1::3] = pixels[1::4]
+        rgb[2::3] = pixels[2::4]
+        pixels = rgb
+    return Picture(width, height, bytes(pixels))
+
+
+def bounding_box(pic, rgb, tolerance=8, step=2):
+    """(x0, y0, x1, y1) around the pixels within `tolerance` of rgb, or
+    None; exclusive upper bounds, exact to `step` pixels."""
+    xs, ys = [], []
+    for y in range(0, pic.height, step):
+        row = pic.rgb[y * pic.width * 3:(y + 1) * pic.width * 3]
+        for x in range(0, pic.width, step):
+            p = row[x * 3:x * 3 + 3]
+            if all(abs(p[i] - rgb[i]) <= tolerance for i in range(3)):
+                xs.append(x)
+                ys.append(y)
+    if not xs:
+        return None
+    return min(xs), min(ys), max(xs) + step, max(ys) + step

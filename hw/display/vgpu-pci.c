@@ -29,6 +29,7 @@ static void vgpu_pci_realize(VirtIOPCIProxy *vpci_dev, Error **errp)
     virtio_pci_force_virtio_1(vpci_dev);
     if (qdev_realize(DEVICE(&dev->vdev), BUS(&vpci_dev->bus), errp)) {
         vgpu_pci_expose_hostmem(vpci_dev, &dev->vdev);
+        vgpu_pci_own_consoles(vpci_dev, &dev->vdev);
     }
 }
 

@@ -8,6 +8,7 @@
 #ifndef HW_DISPLAY_VGPU_PCI_H
 #define HW_DISPLAY_VGPU_PCI_H
 
+#include "qapi/error.h"
 #include "hw/pci/pci.h"
 #include "hw/virtio/virtio-pci.h"
 #include "hw/display/vgpu.h"
@@ -37,6 +38,21 @@ static inline void vgpu_pci_expose_hostmem(VirtIOPCIProxy *vpci,
                      PCI_BASE_ADDRESS_MEM_TYPE_64, &g->hostmem);
     virtio_pci_add_shm_cap(vpci, 4, 0, g->conf.hostmem,
                            VIRTIO_GPU_SHM_ID_HOST_VISIBLE);
+}
+
+/*
+ * The consoles belong to the PCI function the user named with id=, so
+ * that "screendump device=ID head=N", "-vnc ...,display=ID,head=N" and
+ * SPICE's monitor addresses find them.
+ */
+static inline void vgpu_pci_own_consoles(VirtIOPCIProxy *vpci, VGpuDevice *g)
+{
+    uint32_t i;
+
+    for (i = 0; i < g->conf.max_outputs; i++) {
+        object_property_set_link(OBJECT(g->scanout[i].con), "device",
+                                 OBJECT(vpci), &error_abort);
+    }
 }
 
 #endif

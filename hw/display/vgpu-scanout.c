@@ -42,17 +42,44 @@ pixman_format_code_t vgpu_pixman_format(uint32_t virtio_format)
     }
 }
 
+static bool vgpu_ui_info_changes(const VGpuScanout *s,
+                                 const QemuUIInfo *info)
+{
+    if (!info->width || !info->height) {
+        return s->enabled;
+    }
+    return !s->enabled || s->width != info->width ||
+           s->height != info->height || s->width_mm != info->width_mm ||
+           s->height_mm != info->height_mm ||
+           s->refresh_rate != info->refresh_rate;
+}
+
+/*
+ * The display's window (or D-Bus client's monitor) for an output changed
+ * size, or went away (0x0): plug, resize or unplug the guest's monitor.
+ */
 static void vgpu_ui_info(void *opaque, uint32_t head, QemuUIInfo *info)
 {
     VGpuDevice *g = opaque;
+    VGpuScanout *s;
 
-    if (head >= g->conf.max_outputs || !info->width || !info->height) {
+    if (head >= g->conf.max_outputs) {
         return;
     }
-    /* The window changed size: offer the guest the new mode. */
-    g->scanout[head].width = info->width;
-    g->scanout[head].height = info->height;
-    g->scanout[head].enabled = true;
+    s = &g->scanout[head];
+    if (!vgpu_ui_info_changes(s, info)) {
+        return;     /* displays repeat themselves; the guest need not */
+    }
+    trace_vgpu_ui_info(head, info->width, info->height, info->width_mm,
+                       info->height_mm);
+    s->enabled = info->width && info->height;
+    if (s->enabled) {
+        s->width = info->width;
+        s->height = info->height;
+        s->width_mm = info->width_mm;
+        s->height_mm = info->height_mm;
+        s->refresh_rate = info->refresh_rate;
+    }
     g->events_read |= VIRTIO_GPU_EVENT_DISPLAY;
     virtio_notify_config(VIRTIO_DEVICE(g));
 }
@@ -152,6 +179,7 @@ VGpuResult vgpu_cmd_get_edid(VGpuDevice *g, const VGpuCmd *cmd)
         uint8_t edid[1024];
     } *body;
     qemu_edid_info info = { 0 };
+    g_autofree char *serial = NULL;
 
     if (!g->conf.edid || id >= g->conf.max_outputs) {
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
@@ -159,8 +187,17 @@ VGpuResult vgpu_cmd_get_edid(VGpuDevice *g, const VGpuCmd *cmd)
                            g->conf.max_outputs,
                            g->conf.edid ? "" : ", EDID off");
     }
+    /*
+     * A serial of its own (in EDID's number and text fields both), so
+     * guests tell their monitors apart and remember each one's layout.
+     */
+    serial = g_strdup_printf("%u", id + 1);
+    info.serial = serial;
     info.prefx = g->scanout[id].width;
     info.prefy = g->scanout[id].height;
+    info.width_mm = g->scanout[id].width_mm;
+    info.height_mm = g->scanout[id].height_mm;
+    info.refresh_rate = g->scanout[id].refresh_rate;
     body = g_malloc0(sizeof(*body));
     qemu_edid_generate(body->edid, sizeof(body->edid), &info);
     body->size = cpu_to_le32(qemu_edid_size(body->edid));

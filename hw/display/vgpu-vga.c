@@ -111,7 +111,6 @@ static void vgpu_vga_realize(VirtIOPCIProxy *vpci, Error **errp)
 {
     VGpuVga *d = VGPU_GL_VGA(vpci);
     VGACommonState *vga = &d->vga;
-    uint32_t i;
 
     vga->vram_size_mb = VGPU_VGA_VRAM_MB;
     if (!vga_common_init(vga, OBJECT(vpci), errp)) {
@@ -138,10 +137,7 @@ static void vgpu_vga_realize(VirtIOPCIProxy *vpci, Error **errp)
     /* Scanout 0's console is shared: VGA draws on it until virtio does. */
     vga->con = d->vdev.scanout[0].con;
     graphic_console_set_hwops(vga->con, &vgpu_vga_console_ops, d);
-    for (i = 0; i < d->vdev.conf.max_outputs; i++) {
-        object_property_set_link(OBJECT(d->vdev.scanout[i].con), "device",
-                                 OBJECT(vpci), &error_abort);
-    }
+    vgpu_pci_own_consoles(vpci, &d->vdev);
 }
 
 static void vgpu_vga_reset_hold(Object *obj, ResetType type)

@@ -115,6 +115,9 @@ typedef struct VGpuScanout {
     struct virtio_gpu_rect rect;
     uint32_t width, height;      /* the output's current mode */
     bool enabled;
+    /* The display's window or monitor, for EDID: 0 when unknown. */
+    uint16_t width_mm, height_mm;
+    uint32_t refresh_rate;       /* mHz */
     /* SET_SCANOUT_BLOB: the framebuffer's layout in the blob. */
     bool from_blob;
     uint32_t fb_format, fb_stride;

@@ -65,6 +65,13 @@ vgpu_log "building our modules with the recording stand-in renderer"
 build_modules "$WORK/modules-stand-in" -Drenderer=recording-stand-in \
     -Dui_opengl=disabled
 
+# Debian's stock device with our ui-opengl: QEMU looks in QEMU_MODULE_DIR
+# first and falls back to its own directory, so this directory holds only
+# ui-opengl.  The side-by-side scanout benchmark runs the stock device on
+# egl-headless with it, which Debian's own ui-opengl cannot start here.
+mkdir -p "$WORK/modules-stock-ui"
+ln -sfn "$MODULES/ui-opengl.so" "$WORK/modules-stock-ui/ui-opengl.so"
+
 vgpu_log "building the guest programs"
 "$VGPU_SRC/tests/guest/build.sh" "$WORK/programs" "${ARCHES[@]}"
 
@@ -76,6 +83,7 @@ vgpu_log "building the guest programs"
     echo "VGPU_OUR_MODULES=$MODULES"
     echo "VGPU_OUR_MODULES_ASAN=$WORK/modules-asan"
     echo "VGPU_OUR_MODULES_STAND_IN=$WORK/modules-stand-in"
+    echo "VGPU_STOCK_UI_MODULES=$WORK/modules-stock-ui"
     echo "VGPU_LIBASAN=$(gcc -print-file-name=libasan.so)"
     echo "VGPU_STOCK_MODULES=$(dirname "$(ls /usr/lib/*/qemu/hw-display-virtio-gpu-gl.so | head -n1)")"
 } > "$WORK/rig.env.tmp"

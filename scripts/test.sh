@@ -32,4 +32,17 @@ vgpu_log "benchmark, stock and ours side by side in one run"
         --module ours="$VGPU_OUR_MODULES@none" \
         --repeat 5 --output "$1/results/bench-stock-vs-ours.json"
 ' bench "$VGPU_CACHE" "$VGPU_SRC" || status=1
+vgpu_log "scanout benchmark: 1920x1080 flushes per display path, side by side"
+"$VGPU_SRC/scripts/in-root.sh" bash -c '
+    set -a; . "$1/rig.env"; set +a
+    export VGPU_OUTPUT=$1/results/bench-scanout
+    exec "$2/scripts/with-xvfb.sh" python3 "$2/tests/bench/run.py" \
+        --workload scanout \
+        --module stock-sdl-gl="$VGPU_STOCK_MODULES@sdl,gl=on" \
+        --module ours-sdl-gl="$VGPU_OUR_MODULES@sdl,gl=on" \
+        --module stock-egl-headless="$VGPU_STOCK_UI_MODULES@egl-headless" \
+        --module ours-egl-headless="$VGPU_OUR_MODULES@egl-headless" \
+        --module ours-none="$VGPU_OUR_MODULES@none" \
+        --repeat 3 --output "$1/results/bench-scanout.json"
+' bench "$VGPU_CACHE" "$VGPU_SRC" || status=1
 exit $status

@@ -6,12 +6,19 @@ Boots the same aarch64 guest once per module directory and runs
 vgpu-bench in it: fence round trip, submissions per second, transfer
 bandwidth, blob map/unmap cycle, guest writes into a mapped blob against
 guest RAM, and the Venus submission round trip (the device gets
---device-opts, blob and Venus on by default).  With two or more modules the first is the reference
-and each other gets its ratio to it.  Never a timed test: the figures are
+--device-opts, blob and Venus on by default).  With two or more modules
+the first is the reference and each other gets its ratio to it.  Never a timed test: the figures are
 recorded, not judged.
+
+With --workload scanout it runs vgpu-scanout instead: 200 whole
+1920x1080 frames redrawn and flushed for each kind of scanout resource
+(2D, virgl 3D, guest blob), giving the flush rate and each flush's
+latency (DIRTYFB to the device's answer) for the display path that the
+module and its -display take.
 
 Usage: run.py --module LABEL=DIR[@DISPLAY] [--module ...] --output FILE
               [--arch aarch64|x86_64] [--repeat N] [--device-opts OPTS]
+              [--workload bench|scanout]
 
 DISPLAY is the -display for that module (default: $VGPU_DISPLAY): the
 stock device needs a GL display, ours runs with none.
@@ -33,13 +40,30 @@ from vgpu.testcase import parse_bench  # noqa: E402
 DEVICE_OPTS = 'blob=on,hostmem=256M,venus=on'
 
 
-def bench_once(arch, module_dir, display, device_opts):
+# The scanout workload: whole 1920x1080 frames redrawn and flushed, one
+# run per kind of scanout resource (2D, virgl 3D, guest blob).
+SCANOUT_OPTS = 'xres=1920,yres=1080,blob=on'
+SCANOUT_FLUSHES = 200
+SCANOUT_KINDS = ('2d', 'gl', 'blob')
+
+
+def workload_commands(workload):
+    if workload == 'scanout':
+        return [f'vgpu-scanout -t 0 -f {SCANOUT_FLUSHES} {kind}'
+                for kind in SCANOUT_KINDS]
+    return ['vgpu-bench']
+
+
+def bench_once(arch, module_dir, display, device_opts, workload):
     os.environ['VGPU_MODULE_DIR'] = module_dir
+    figures = {}
     with Guest(arch, display=display, device_opts=device_opts) as g:
-        status, out = g.run('vgpu-bench', timeout=300)
-    if status != 0:
-        raise RuntimeError(f'vgpu-bench failed ({status}):\n{out}')
-    return parse_bench(out)
+        for command in workload_commands(workload):
+            status, out = g.run(command, timeout=300)
+            if status != 0:
+                raise RuntimeError(f'{command} failed ({status}):\n{out}')
+            figures.update(parse_bench(out))
+    return figures
 
 
 def merge(runs):
@@ -70,8 +94,13 @@ def main():
     parser.add_argument('--arch', default='aarch64',
                         choices=['aarch64', 'x86_64'])
     parser.add_argument('--repeat', type=int, default=1)
-    parser.add_argument('--device-opts', default=DEVICE_OPTS)
+    parser.add_argument('--device-opts')
+    parser.add_argument('--workload', default='bench',
+                        choices=['bench', 'scanout'])
     args = parser.parse_args()
+    if args.device_opts is None:
+        args.device_opts = (SCANOUT_OPTS if args.workload == 'scanout'
+                            else DEVICE_OPTS)
     modules = []
     for m in args.module:
         label, sep, path = m.partition('=')
@@ -81,14 +110,14 @@ def main():
                          f'existing directory')
         modules.append((label, path, display or None))
     result = {'arch': args.arch, 'device_opts': args.device_opts,
-              'modules': {}, 'ratios': {}}
+              'workload': args.workload, 'modules': {}, 'ratios': {}}
     # Round robin, so a drift in the machine's load over the run (another
     # job, a warming cache) falls on every module alike.
     runs = {label: [] for label, _, _ in modules}
     for _ in range(args.repeat):
         for label, path, display in modules:
             runs[label].append(bench_once(args.arch, path, display,
-                                          args.device_opts))
+                                          args.device_opts, args.workload))
     for label, path, display in modules:
         result['modules'][label] = {'dir': path, 'display': display,
                                     'figures': merge(runs[label])}

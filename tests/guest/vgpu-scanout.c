@@ -4,7 +4,7 @@
  * through the kernel's KMS interface, the way a compositor would, so the
  * host can check the picture by pixels on every display backend.
  *
- *   vgpu-scanout [-o OUTPUT] [-t SECONDS] [-c X,Y] [-f COUNT] KIND
+ *   vgpu-scanout [-o OUTPUT] [-t SECONDS] [-c X,Y [-m X,Y]] [-f COUNT] KIND
  *
  * KIND says which kind of resource the scanout shows:
  *   2d    a dumb buffer (RESOURCE_CREATE_2D, transfers, flush), four
@@ -14,7 +14,8 @@
  *   blob  a guest-memory blob resource (SET_SCANOUT_BLOB), the four
  *         quadrants again, written through the guest's own mapping.
  * -c shows a 64x64 cursor (left half magenta, right half yellow, hot
- * spot 0,0) at X,Y.  -f COUNT then redraws and flushes the whole frame
+ * spot 0,0) at X,Y; -m moves it to another X,Y 3 s after "SCANOUT ready"
+ * and says "SCANOUT cursor moved".  -f COUNT then redraws and flushes the whole frame
  * COUNT times and reports the flush rate and latency.  The program holds
  * the output for SECONDS (default 60) after printing "SCANOUT ready",
  * since closing the device takes the picture down again.
@@ -279,6 +280,18 @@ static void flush(int fd, const struct frame *f)
     }
 }
 
+static void move_cursor(int fd, const struct output *o, int x, int y)
+{
+    struct drm_mode_cursor mc = {
+        .flags = DRM_MODE_CURSOR_MOVE, .crtc_id = o->crtc, .x = x, .y = y,
+    };
+    int ret = vgpu_ioctl(fd, DRM_IOCTL_MODE_CURSOR, &mc);
+
+    if (ret) {
+        die("MODE_CURSOR move", ret);
+    }
+}
+
 static void show_cursor(int fd, const struct output *o, int x, int y)
 {
     struct frame c;
@@ -310,7 +323,8 @@ static void show_cursor(int fd, const struct output *o, int x, int y)
  * once the transfer and flush are queued, and the kernel waits for the
  * previous flush's fence, so the steady rate is the device's.
  */
-static void flush_loop(int fd, struct frame *f, unsigned count)
+static void flush_loop(int fd, struct frame *f, unsigned count,
+                       const char *kind)
 {
     uint64_t *lat = calloc(count, sizeof(*lat));
     uint64_t start = vgpu_now_ns(), total;
@@ -327,29 +341,29 @@ static void flush_loop(int fd, struct frame *f, unsigned count)
     }
     total = vgpu_now_ns() - start;
     vgpu_sort_u64(lat, count);
-    vgpu_line("BENCH", "flush_fps %.1f", count * 1e9 / (double)total);
-    vgpu_line("BENCH", "flush_us_p50 %.1f",
-              vgpu_percentile(lat, count, 50) / 1e3);
-    vgpu_line("BENCH", "flush_us_p99 %.1f",
+    vgpu_line("BENCH", "flush_%s_fps value=%.1f unit=frames/s", kind,
+              count * 1e9 / (double)total);
+    vgpu_line("BENCH", "flush_%s_us median=%.1f p99=%.1f unit=us", kind,
+              vgpu_percentile(lat, count, 50) / 1e3,
               vgpu_percentile(lat, count, 99) / 1e3);
     free(lat);
 }
 
 static void usage(const char *prog)
 {
-    fprintf(stderr, "usage: %s [-o OUTPUT] [-t SECONDS] [-c X,Y] "
+    fprintf(stderr, "usage: %s [-o OUTPUT] [-t SECONDS] [-c X,Y [-m X,Y]] "
             "[-f COUNT] 2d|gl|blob\n", prog);
 }
 
 int main(int argc, char **argv)
 {
     unsigned out = 0, hold = 60, flushes = 0;
-    int cx = -1, cy = -1, opt, fd;
+    int cx = -1, cy = -1, mx = -1, my = -1, opt, fd;
     struct output o;
     struct frame f;
     const char *kind;
 
-    while ((opt = getopt(argc, argv, "o:t:c:f:")) != -1) {
+    while ((opt = getopt(argc, argv, "o:t:c:m:f:")) != -1) {
         switch (opt) {
         case 'o':
             out = strtoul(optarg, NULL, 0);
@@ -359,6 +373,12 @@ int main(int argc, char **argv)
             break;
         case 'c':
             if (sscanf(optarg, "%d,%d", &cx, &cy) != 2) {
+                usage(argv[0]);
+                return 2;
+            }
+            break;
+        case 'm':
+            if (sscanf(optarg, "%d,%d", &mx, &my) != 2) {
                 usage(argv[0]);
                 return 2;
             }
@@ -400,7 +420,7 @@ int main(int argc, char **argv)
         show_cursor(fd, &o, cx, cy);
     }
     if (flushes) {
-        flush_loop(fd, &f, flushes);
+        flush_loop(fd, &f, flushes, kind);
         if (f.pixels) {
             draw_quadrants(&f, 0);
             flush(fd, &f);
@@ -408,6 +428,11 @@ int main(int argc, char **argv)
     }
     vgpu_line("SCANOUT", "ready %s output %u %ux%u", kind, out, f.width,
               f.height);
+    if (cx >= 0 && mx >= 0) {
+        sleep(3);
+        move_cursor(fd, &o, mx, my);
+        vgpu_line("SCANOUT", "cursor moved %d,%d", mx, my);
+    }
     sleep(hold);
     return 0;
 }

@@ -5,8 +5,10 @@ can check it by pixels beside QMP's screendump."""
 
 import os
 import socket
+import struct
 import subprocess
 import tempfile
+import time
 
 from .image import read_png, read_ppm, read_xwd
 
@@ -31,14 +33,20 @@ def _run(argv, timeout=60, env=None):
     return proc.stdout
 
 
-def free_vnc_display():
-    """A VNC display number whose TCP port on 127.0.0.1 is free now."""
-    for n in range(100, 400):
-        with socket.socket() as s:
-            try:
-                s.bind(('127.0.0.1', 5900 + n))
-            except OSError:
-                continue
+def _port_free(port):
+    with socket.socket() as s:
+        try:
+            s.bind(('127.0.0.1', port))
+        except OSError:
+            return False
+        return True
+
+
+def free_vnc_display(count=1):
+    """A VNC display number N such that N..N+count-1 have free TCP ports
+    on 127.0.0.1 now."""
+    for n in range(100, 400, count):
+        if all(_port_free(5900 + n + i) for i in range(count)):
             return n
     raise ClientError('no free VNC port between 6000 and 6299')
 
@@ -95,6 +103,82 @@ class SessionBus:
         return _run(['gdbus', 'introspect', '--session', '--dest', dest,
                      '--object-path', path], env=env)
 
+    def call(self, dest, path, method, *args):
+        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.address)
+        return _run(['gdbus', 'call', '--session', '--dest', dest,
+                     '--object-path', path, '--method', method,
+                     *[str(a) for a in args]], env=env)
+
     def close(self):
         self.proc.kill()
         self.proc.wait()
+
+
+RFB_ALPHA_CURSOR = -314         # QEMU's VNC: RGBA cursor pseudo-encoding
+RFB_RAW = 0
+
+
+def _recv_exact(sock, n):
+    data = b''
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise ClientError('the VNC server closed the connection')
+        data += chunk
+    return data
+
+
+def _rfb_handshake(sock):
+    """RFB 3.8 without authentication; returns the framebuffer size."""
+    version = _recv_exact(sock, 12)
+    if not version.startswith(b'RFB 003.'):
+        raise ClientError(f'not a VNC server: {version!r}')
+    sock.sendall(b'RFB 003.008\n')
+    types = _recv_exact(sock, _recv_exact(sock, 1)[0])
+    if 1 not in types:
+        raise ClientError(f'VNC server wants authentication ({list(types)})')
+    sock.sendall(b'\x01')
+    if struct.unpack('>I', _recv_exact(sock, 4))[0] != 0:
+        raise ClientError('VNC security handshake failed')
+    sock.sendall(b'\x01')                      # shared
+    width, height = struct.unpack('>HH', _recv_exact(sock, 4))
+    _recv_exact(sock, 16)                       # server pixel format
+    _recv_exact(sock, struct.unpack('>I', _recv_exact(sock, 4))[0])
+    # 32-bit little-endian BGRX pixels, so raw rectangles are easy to skip.
+    sock.sendall(struct.pack('>B3xBBBBHHHBBB3x', 0, 32, 24, 0, 1, 255, 255,
+                             255, 16, 8, 0))
+    return width, height
+
+
+def vnc_cursor(port, timeout=20):
+    """The cursor QEMU's VNC server sends a client that asks for RGBA
+    cursors (AlphaCursor pseudo-encoding): (hot_x, hot_y, width, height,
+    RGBA bytes).  gtk-vnc has no command to dump a cursor, so this is a
+    minimal RFB client of our own."""
+    with socket.create_connection(('127.0.0.1', port), timeout=timeout) as s:
+        width, height = _rfb_handshake(s)
+        s.sendall(struct.pack('>BxHii', 2, 2, RFB_ALPHA_CURSOR, RFB_RAW))
+        s.sendall(struct.pack('>BBHHHH', 3, 0, 0, 0, width, height))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            kind = _recv_exact(s, 1)[0]
+            if kind != 0:
+                raise ClientError(f'unexpected VNC message type {kind}')
+            _recv_exact(s, 1)
+            for _ in range(struct.unpack('>H', _recv_exact(s, 2))[0]):
+                x, y, w, h, enc = struct.unpack('>HHHHi', _recv_exact(s, 12))
+                if enc == RFB_ALPHA_CURSOR:
+                    _recv_exact(s, 4)           # the pixels' encoding: raw
+                    return x, y, w, h, _recv_exact(s, w * h * 4)
+                if enc != RFB_RAW:
+                    raise ClientError(f'unexpected VNC encoding {enc}')
+                _recv_exact(s, w * h * 4)
+            s.sendall(struct.pack('>BBHHHH', 3, 1, 0, 0, width, height))
+    raise ClientError('the VNC server sent no cursor')
+
+
+def x_pointer():
+    """Where the X pointer is on the Xvfb screen (xdotool)."""
+    out = _run(['xdotool', 'getmouselocation', '--shell'])
+    pos = dict(line.split('=', 1) for line in out.split())
+    return int(pos['X']), int(pos['Y'])

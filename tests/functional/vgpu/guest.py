@@ -175,8 +175,12 @@ class Guest:
         status = int(re.sub(r'\D', '', status_text) or '255')
         return status, out
 
-    def screendump(self, name='screen'):
-        """QMP screendump of the primary console; returns a Picture."""
+    def screendump(self, name='screen', device=None, head=None):
+        """QMP screendump of the primary console, or of a device's head;
+        returns a Picture."""
         path = os.path.join(self.workdir, name + '.ppm')
-        self.vm.cmd('screendump', filename=path)
+        args = {'filename': path}
+        if device is not None:
+            args.update(device=device, head=head or 0)
+        self.vm.cmd('screendump', **args)
         return read_ppm(path)

@@ -32,14 +32,33 @@ class VgpuTest(unittest.TestCase):
             raise unittest.SkipTest(f'{what} needs an X server (DISPLAY '
                                     f'is not set)')
 
-    def screendump_until(self, g, name, predicate, timeout=20):
+    def session_bus(self):
+        """A private D-Bus session bus for the QEMUs this test starts (the
+        D-Bus display registers on it); skips when dbus-daemon cannot
+        run here."""
+        from .clients import ClientError, SessionBus
+        try:
+            bus = SessionBus()
+        except ClientError as e:
+            raise unittest.SkipTest(f'no D-Bus session bus: {e}') from e
+        self.addCleanup(bus.close)
+        old = os.environ.get('DBUS_SESSION_BUS_ADDRESS')
+        os.environ['DBUS_SESSION_BUS_ADDRESS'] = bus.address
+        if old is None:
+            self.addCleanup(os.environ.pop, 'DBUS_SESSION_BUS_ADDRESS', None)
+        else:
+            self.addCleanup(os.environ.__setitem__,
+                            'DBUS_SESSION_BUS_ADDRESS', old)
+        return bus
+
+    def screendump_until(self, g, name, predicate, timeout=20, **where):
         """Screendumps until predicate(picture) holds or time runs out;
         the display is updated asynchronously (the guest's flush, then
         ours), so one look right after a guest command can be too early.
         Returns the last picture."""
         deadline = time.monotonic() + timeout
         while True:
-            pic = g.screendump(name)
+            pic = g.screendump(name, **where)
             if predicate(pic) or time.monotonic() > deadline:
                 return pic
             time.sleep(0.5)

@@ -64,6 +64,8 @@ build_modules "$WORK/modules-asan" -Db_sanitize=address -Db_lundef=false \
 vgpu_log "building our modules with the recording stand-in renderer"
 build_modules "$WORK/modules-stand-in" -Drenderer=recording-stand-in \
     -Dui_opengl=disabled
+# Its dmabuf path test runs egl-headless, which needs our ui-opengl here.
+ln -sfn "$MODULES/ui-opengl.so" "$WORK/modules-stand-in/ui-opengl.so"
 
 # Debian's stock device with our ui-opengl: QEMU looks in QEMU_MODULE_DIR
 # first and falls back to its own directory, so this directory holds only

@@ -172,6 +172,16 @@ run_contract() {
         /usr/bin/qemu-system-aarch64 "$VGPU_OUR_MODULES_STAND_IN" \
         "$OUTPUT/contract.tsv" none
     sed "s/^/contract\t/" "$OUTPUT/contract.tsv" >> "$OUTPUT/outcomes.tsv"
+    vgpu_log "contract: the dmabuf scanout path (the stand-in exports," \
+        "egl-headless imports)"
+    : > "$OUTPUT/recording-dmabuf.log"
+    VGPU_MODULE_DIR=$VGPU_OUR_MODULES_STAND_IN \
+        VGPU_RECORDING=$OUTPUT/recording-dmabuf.log \
+        VGPU_OUTPUT=$OUTPUT/contract-functional \
+        python3 "$VGPU_SRC/tests/functional/run.py" \
+        "$OUTPUT/contract-functional.tsv" --pattern 'contract_*.py'
+    sed "s/^/contract\tfunctional:/" "$OUTPUT/contract-functional.tsv" \
+        >> "$OUTPUT/outcomes.tsv"
 }
 
 run_bench() {

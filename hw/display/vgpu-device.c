@@ -248,6 +248,7 @@ static const Property vgpu_properties[] = {
     DEFINE_PROP_UINT32("xres", VGpuDevice, conf.xres, 1280),
     DEFINE_PROP_UINT32("yres", VGpuDevice, conf.yres, 800),
     DEFINE_PROP_BOOL("edid", VGpuDevice, conf.edid, true),
+    DEFINE_PROP_BOOL("dmabuf", VGpuDevice, conf.dmabuf, true),
     DEFINE_PROP_BOOL("blob", VGpuDevice, conf.blob, false),
     DEFINE_PROP_SIZE("hostmem", VGpuDevice, conf.hostmem, 0),
     DEFINE_PROP_BOOL("venus", VGpuDevice, conf.venus, false),

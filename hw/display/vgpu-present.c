@@ -25,6 +25,41 @@ static void vgpu_frame_free(VGpuFrame *f)
     memset(f, 0, sizeof(*f));
 }
 
+static void vgpu_dmabuf_free(QemuDmaBuf *dmabuf)
+{
+    if (dmabuf) {
+        qemu_dmabuf_close(dmabuf);
+        qemu_dmabuf_free(dmabuf);
+    }
+}
+
+/*
+ * Put the next dmabuf on the console, or go back to the surface.  The
+ * console gets a surface of the dmabuf's size too: displays that read a
+ * GL scanout back (egl-headless, for VNC and screendump) read into it.
+ */
+static void vgpu_present_switch_dmabuf(VGpuScanout *s)
+{
+    bool was_dmabuf = s->dmabuf_shown;
+
+    if (s->dmabuf_shown) {
+        dpy_gl_release_dmabuf(s->con, s->dmabuf_shown);
+        vgpu_dmabuf_free(s->dmabuf_shown);
+    }
+    s->dmabuf_shown = s->dmabuf_next;
+    s->dmabuf_next = NULL;
+    s->dmabuf_switch = false;
+    if (s->dmabuf_shown) {
+        dpy_gfx_replace_surface(s->con, qemu_create_displaysurface(
+            qemu_dmabuf_get_width(s->dmabuf_shown),
+            qemu_dmabuf_get_height(s->dmabuf_shown)));
+        vgpu_frame_free(&s->shown);
+        dpy_gl_scanout_dmabuf(s->con, s->dmabuf_shown);
+    } else if (was_dmabuf) {
+        dpy_gl_scanout_disable(s->con);
+    }
+}
+
 static void vgpu_present_scanout(VGpuDevice *g, VGpuScanout *s)
 {
     if (s->blank) {
@@ -45,7 +80,14 @@ static void vgpu_present_scanout(VGpuDevice *g, VGpuScanout *s)
         s->shown = s->next;
         memset(&s->next, 0, sizeof(s->next));
     }
-    if (s->dirty && s->shown.pixels) {
+    if (s->dmabuf_switch) {
+        vgpu_present_switch_dmabuf(s);
+    }
+    if (s->dirty && s->dmabuf_shown) {
+        dpy_gl_update(s->con, 0, 0,
+                      qemu_dmabuf_get_width(s->dmabuf_shown),
+                      qemu_dmabuf_get_height(s->dmabuf_shown));
+    } else if (s->dirty && s->shown.pixels) {
         dpy_gfx_update(s->con, 0, 0, s->shown.width, s->shown.height);
     }
     s->dirty = false;
@@ -107,6 +149,20 @@ uint8_t *vgpu_present_target(VGpuScanout *s, uint32_t width, uint32_t height,
     return want.pixels;
 }
 
+/*
+ * Render thread: show this dmabuf (owned from now on), or go back to
+ * surfaces with NULL.  One not yet shown is dropped.
+ */
+void vgpu_present_dmabuf(VGpuScanout *s, QemuDmaBuf *dmabuf)
+{
+    if (!dmabuf && !s->dmabuf_shown && !s->dmabuf_next) {
+        return;     /* the readback path already */
+    }
+    vgpu_dmabuf_free(s->dmabuf_next);
+    s->dmabuf_next = dmabuf;
+    s->dmabuf_switch = true;
+}
+
 /* Render thread: the console goes blank; a frame not yet shown is dropped. */
 void vgpu_present_blank(VGpuScanout *s)
 {
@@ -131,6 +187,9 @@ void vgpu_present_fini(VGpuDevice *g)
         }
         vgpu_frame_free(&s->shown);
         vgpu_frame_free(&s->next);
+        vgpu_dmabuf_free(s->dmabuf_next);
+        vgpu_dmabuf_free(s->dmabuf_shown);
+        s->dmabuf_next = s->dmabuf_shown = NULL;
         if (s->cursor) {
             cursor_unref(s->cursor);
             s->cursor = NULL;

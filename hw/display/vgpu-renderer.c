@@ -15,6 +15,7 @@
 #include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "hw/display/vgpu.h"
+#include "standard-headers/drm/drm_fourcc.h"
 #include "trace.h"
 
 #include <virglrenderer.h>
@@ -314,4 +315,39 @@ int vgpu_renderer_create_fence(uint32_t seq)
 void *vgpu_renderer_cursor_data(uint32_t id, uint32_t *w, uint32_t *h)
 {
     return virgl_renderer_get_cursor_data(id, w, h);
+}
+
+/* virgl_renderer_resource_info.flags: the texture's row 0 is the top. */
+#define VGPU_VIRGL_Y_0_TOP (1 << 0)
+
+/*
+ * The texture behind a resource, exported through EGL.  That needs
+ * EGL_MESA_image_dma_buf_export on the renderer's display, which a
+ * render node gives and Mesa's surfaceless software platform does not.
+ */
+int vgpu_renderer_export_scanout(uint32_t id, VGpuExport *out)
+{
+    struct virgl_renderer_resource_info info;
+    int fd = -1, stride = 0, offset = 0;
+
+    if (virgl_renderer_resource_get_info(id, &info) || !info.tex_id ||
+        !info.drm_fourcc) {
+        return -ENOENT;
+    }
+    if (virgl_renderer_get_fd_for_texture2(info.tex_id, &fd, &stride,
+                                           &offset) || fd < 0) {
+        return -ENOTSUP;
+    }
+    if (offset != 0) {
+        close(fd);      /* QEMU's dmabufs start at offset 0 */
+        return -ENOTSUP;
+    }
+    *out = (VGpuExport) {
+        .fd = fd,
+        .stride = stride,
+        .fourcc = info.drm_fourcc,
+        .modifier = DRM_FORMAT_MOD_INVALID,
+        .y0_top = info.flags & VGPU_VIRGL_Y_0_TOP,
+    };
+    return 0;
 }

@@ -95,6 +95,10 @@ VGpuResult vgpu_cmd_set_scanout_blob(VGpuDevice *g, const VGpuCmd *cmd)
         g->display_taken = true;
     }
     trace_vgpu_scanout_set(c->scanout_id, r->id, c->r.width, c->r.height);
+    /* A guest blob's pages become a dmabuf only through /dev/udmabuf. */
+    vgpu_present_dmabuf(s, NULL);
+    trace_vgpu_scanout_path(c->scanout_id, r->id, "blob copy",
+                            "guest pages, no udmabuf export");
     return vgpu_ok();
 }
 

@@ -109,6 +109,7 @@ void vgpu_scanout_disable(VGpuDevice *g, VGpuScanout *s)
 {
     s->resource_id = 0;
     s->from_blob = false;
+    vgpu_present_dmabuf(s, NULL);
     vgpu_present_blank(s);
     vgpu_present_schedule(g);
 }
@@ -208,6 +209,40 @@ VGpuResult vgpu_cmd_get_edid(VGpuDevice *g, const VGpuCmd *cmd)
     };
 }
 
+/*
+ * Zero copy where it exists: a display with a GL context of its own
+ * imports the renderer's dmabuf of the resource and draws it with no CPU
+ * copy.  Everything else (no GL display, or a renderer that cannot
+ * export, as on machines without a render node) gets a CPU readback into
+ * the console's surface on each flush.  QEMU's console has no surface
+ * for a dmabuf scanout, so QMP screendump cannot see it; dmabuf=off
+ * keeps the readback for users who need screendump with a GL display.
+ */
+static void vgpu_scanout_choose_path(VGpuDevice *g, uint32_t id,
+                                     VGpuResource *r)
+{
+    VGpuScanout *s = &g->scanout[id];
+    const char *why;
+    VGpuExport e;
+
+    if (!g->conf.dmabuf) {
+        why = "dmabuf=off";
+    } else if (!console_has_gl(s->con)) {
+        why = "display without a GL context";
+    } else if (vgpu_renderer_export_scanout(r->id, &e) < 0) {
+        why = "renderer cannot export it";
+    } else {
+        vgpu_present_dmabuf(s, qemu_dmabuf_new(
+            s->rect.width, s->rect.height, e.stride, s->rect.x, s->rect.y,
+            r->width, r->height, e.fourcc, e.modifier, e.fd, false,
+            e.y0_top));
+        trace_vgpu_scanout_path(id, r->id, "dmabuf", "zero copy");
+        return;
+    }
+    vgpu_present_dmabuf(s, NULL);
+    trace_vgpu_scanout_path(id, r->id, "readback", why);
+}
+
 VGpuResult vgpu_cmd_set_scanout(VGpuDevice *g, const VGpuCmd *cmd)
 {
     const struct virtio_gpu_set_scanout *c = &cmd->u.set_scanout;
@@ -249,6 +284,7 @@ VGpuResult vgpu_cmd_set_scanout(VGpuDevice *g, const VGpuCmd *cmd)
         g->display_taken = true;
     }
     trace_vgpu_scanout_set(c->scanout_id, r->id, c->r.width, c->r.height);
+    vgpu_scanout_choose_path(g, c->scanout_id, r);
     return vgpu_ok();
 }
 
@@ -293,6 +329,10 @@ VGpuResult vgpu_cmd_resource_flush(VGpuDevice *g, const VGpuCmd *cmd)
             if (s->from_blob) {
                 trace_vgpu_scanout_flush(i, id, "blob copy");
                 vgpu_scanout_blob_readback(g, s, r);
+            } else if (s->dmabuf_next || s->dmabuf_shown) {
+                trace_vgpu_scanout_flush(i, id, "dmabuf");
+                s->dirty = true;
+                vgpu_present_schedule(g);
             } else {
                 trace_vgpu_scanout_flush(i, id, "readback");
                 vgpu_scanout_readback(g, s, r);

@@ -100,10 +100,13 @@ def main():
     parser.add_argument('results')
     parser.add_argument('-k', action='append', default=[],
                         help='run tests whose id contains this')
+    parser.add_argument('--pattern', default='test_*.py',
+                        help='test files to load (contract_*.py: the ones '
+                        'for the recording stand-in renderer)')
     args = parser.parse_args()
     loader = unittest.TestLoader()
     try:
-        tests = list(selected(loader.discover(HERE, pattern='test_*.py'),
+        tests = list(selected(loader.discover(HERE, pattern=args.pattern),
                               args.k))
     except Exception as e:  # pylint: disable=broad-except
         print(f'error: cannot load the functional tests: {e}')

@@ -10,19 +10,28 @@
  * writes one line per call to the file named by $VGPU_RECORDING, so a
  * test can check what the device passed through: capset ids, context
  * ids, command bytes, blob parameters and fence rings.  Fences signal at
- * once.  It renders nothing; nothing outside tests/ uses it.
+ * once.  It renders nothing, but exports every 2D or 3D resource as a
+ * "dmabuf" (a memfd) painted STAND_IN_SCANOUT_XRGB, so the device's dmabuf
+ * scanout path can be tested with a GL display that imports it (Mesa's
+ * llvmpipe imports a memfd), where the real renderer cannot export.
+ * Nothing outside tests/ uses it.
  */
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/memalign.h"
 #include "hw/display/vgpu.h"
+#include "standard-headers/drm/drm_fourcc.h"
 
 #define STAND_IN_CAPSET_SIZE    64
 #define STAND_IN_MAX_BLOBS      64
+#define STAND_IN_SCANOUT_XRGB   0x0040c080u
+#define STAND_IN_FOURCC_XRGB    0x34325258u     /* 'XR24' */
 
 static VGpuDevice *owner;
 static FILE *record;
+/* Resource id -> width << 32 | height, for exports. */
+static GHashTable *sizes;
 
 /* Host memory for the blobs the guest maps, by resource id. */
 static struct {
@@ -107,6 +116,11 @@ int vgpu_renderer_resource_create(uint32_t id, uint32_t target,
 {
     rec("resource_create id=%u target=%u format=%u %ux%u", id, target,
         format, width, height);
+    if (!sizes) {
+        sizes = g_hash_table_new(NULL, NULL);
+    }
+    g_hash_table_insert(sizes, GUINT_TO_POINTER(id),
+                        (gpointer)(((uintptr_t)width << 32) | height));
     return 0;
 }
 
@@ -115,6 +129,9 @@ void vgpu_renderer_resource_unref(uint32_t id)
     int i;
 
     rec("resource_unref id=%u", id);
+    if (sizes) {
+        g_hash_table_remove(sizes, GUINT_TO_POINTER(id));
+    }
     for (i = 0; i < STAND_IN_MAX_BLOBS; i++) {
         if (blobs[i].id == id) {
             qemu_vfree(blobs[i].mem);
@@ -260,4 +277,41 @@ void *vgpu_renderer_cursor_data(uint32_t id, uint32_t *w, uint32_t *h)
 {
     *w = *h = 0;
     return NULL;
+}
+
+int vgpu_renderer_export_scanout(uint32_t id, VGpuExport *out)
+{
+    uintptr_t wh = sizes ? (uintptr_t)g_hash_table_lookup(
+        sizes, GUINT_TO_POINTER(id)) : 0;
+    uint32_t w = wh >> 32, h = (uint32_t)wh, i;
+    uint32_t *px;
+    int fd;
+
+    if (!w || !h) {
+        return -ENOENT;
+    }
+    fd = memfd_create("vgpu-stand-in-scanout", MFD_CLOEXEC);
+    if (fd < 0 || ftruncate(fd, (off_t)w * h * 4) < 0) {
+        int err = -errno;
+
+        if (fd >= 0) {
+            close(fd);
+        }
+        return err;
+    }
+    px = mmap(NULL, (size_t)w * h * 4, PROT_WRITE, MAP_SHARED, fd, 0);
+    if (px == MAP_FAILED) {
+        close(fd);
+        return -ENOMEM;
+    }
+    for (i = 0; i < w * h; i++) {
+        px[i] = STAND_IN_SCANOUT_XRGB;
+    }
+    munmap(px, (size_t)w * h * 4);
+    rec("export_scanout id=%u %ux%u", id, w, h);
+    *out = (VGpuExport) {
+        .fd = fd, .stride = w * 4, .fourcc = STAND_IN_FOURCC_XRGB,
+        .modifier = DRM_FORMAT_MOD_INVALID, .y0_top = false,
+    };
+    return 0;
 }

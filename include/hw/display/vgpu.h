@@ -17,6 +17,7 @@
 #include "hw/virtio/virtio.h"
 #include "standard-headers/linux/virtio_gpu.h"
 #include "ui/console.h"
+#include "ui/dmabuf.h"
 #include "qemu/queue.h"
 #include "qemu/thread.h"
 #include "qemu/uuid.h"
@@ -129,6 +130,14 @@ typedef struct VGpuScanout {
     bool blank;                  /* the console is to go blank */
     bool dirty;                  /* the picture changed */
     QEMUCursor *cursor;          /* a cursor image to define */
+    /*
+     * The dmabuf path, handed over like frames: `dmabuf_next` replaces
+     * `dmabuf_shown` on the console when `dmabuf_switch` is set (NULL:
+     * back to the surface).  Both are owned here, fd included.
+     */
+    QemuDmaBuf *dmabuf_next;
+    QemuDmaBuf *dmabuf_shown;
+    bool dmabuf_switch;
     uint32_t mouse_x, mouse_y;
     bool mouse_visible;
     bool mouse_moved;
@@ -149,6 +158,7 @@ typedef struct VGpuConf {
     uint32_t max_outputs;
     uint32_t xres, yres;
     bool edid;
+    bool dmabuf;                 /* scanouts by dmabuf where possible */
     bool blob;
     uint64_t hostmem;            /* host-visible region size, 0: none */
     bool venus;
@@ -292,6 +302,7 @@ void vgpu_present_schedule(VGpuDevice *g);
 uint8_t *vgpu_present_target(VGpuScanout *s, uint32_t width, uint32_t height,
                              pixman_format_code_t format);
 void vgpu_present_blank(VGpuScanout *s);
+void vgpu_present_dmabuf(VGpuScanout *s, QemuDmaBuf *dmabuf);
 
 /* vgpu-fence.c */
 void vgpu_fence_init(VGpuDevice *g);
@@ -352,6 +363,16 @@ void vgpu_renderer_ctx_detach(uint32_t ctx_id, uint32_t res_id);
 int vgpu_renderer_submit(uint32_t ctx_id, void *buf, uint32_t ndw);
 int vgpu_renderer_create_fence(uint32_t seq);
 void *vgpu_renderer_cursor_data(uint32_t id, uint32_t *w, uint32_t *h);
+
+/* A resource's pixels as a dmabuf, for a display to import. */
+typedef struct VGpuExport {
+    int fd;
+    uint32_t stride, fourcc;
+    uint64_t modifier;
+    bool y0_top;
+} VGpuExport;
+/* 0, or -errno when the renderer cannot export the resource's pixels. */
+int vgpu_renderer_export_scanout(uint32_t id, VGpuExport *out);
 
 #ifdef VGPU_OUT_OF_TREE
 /* vgpu-module-trace.c */

@@ -71,6 +71,8 @@ static EGLConfig egl_surfaceless_config(bool gles)
 /* Why there is no GL, and what the user can do about it. */
 static void egl_surfaceless_unavailable(Error **errp, const char *why)
 {
+    ERRP_GUARD();   /* hints would be lost on &error_fatal otherwise */
+
     error_setg(errp, "egl: no DRM render node, and EGL on the surfaceless "
                "platform failed (%s)", why);
     error_append_hint(errp, "Install Mesa's EGL driver (Debian: "

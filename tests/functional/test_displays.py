@@ -42,7 +42,8 @@ class DisplayChecks(ScanoutPictures):
 
     def pictures(self, display, extra_args=(), client=None, windowed=False):
         """Boot with the backend, check the console text, then each
-        picture by screendump and by the backend's client, if any."""
+        picture by screendump and by the backend's client, if any;
+        returns the (stopped) guest, whose QEMU log stays readable."""
         if windowed:
             self.need_x(f'-display {display}')
         with self.guest(display=display, extra_args=extra_args,
@@ -55,6 +56,7 @@ class DisplayChecks(ScanoutPictures):
                         self.check_picture(g, kind, size, client, windowed)
                     finally:
                         self.hide(g)
+        return g
 
     def check_picture(self, g, kind, size, client, windowed):
         want = self.expected(kind)
@@ -95,10 +97,18 @@ class DisplayChecks(ScanoutPictures):
 
     def test_egl_headless_vnc(self):
         """egl-headless renders the console in GL (on llvmpipe through
-        our ui-opengl's surfaceless fallback here) and serves it by VNC."""
+        our ui-opengl's surfaceless fallback here) and serves it by VNC.
+        The display could import a dmabuf, but the renderer cannot export
+        one without a render node: the trace says the scanouts were read
+        back, and why."""
         n = free_vnc_display()
-        self.pictures('egl-headless', extra_args=['-vnc', f'127.0.0.1:{n}'],
-                      client=lambda g, _: vnc_capture(n, g.workdir))
+        g = self.pictures('egl-headless', extra_args=[
+            '-vnc', f'127.0.0.1:{n}', '-trace', 'vgpu_scanout_pat*'],
+            client=lambda g, _: vnc_capture(n, g.workdir))
+        log = g.qemu_log(tail=None)
+        self.assertRegex(log, r'path=readback \(renderer cannot export it\)',
+                         log[-2000:])
+        self.assertIn('path=blob copy', log)
 
     def test_dbus_gl_on(self):
         """The D-Bus display on a private session bus; its console object

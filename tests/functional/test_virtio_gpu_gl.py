@@ -7,9 +7,13 @@ from tests/guest, Mesa's eglinfo and kmscube, and a QMP screendump
 checked by pixels.
 """
 
+import glob
+import os
+import subprocess
 import time
 import unittest
 
+from vgpu import env as vgpu_env
 from vgpu.testcase import VgpuTest, tester_steps
 
 
@@ -93,15 +97,36 @@ class Aarch64MmioTest(VgpuTest):
         self.assert_probe_virgl(out)
 
 
-class DisplayWithoutRenderNodeTest(VgpuTest):
-    """Display backends that need a DRM render node today."""
+class EglWithoutRenderNodeTest(VgpuTest):
+    """GL displays on a machine without a render node: our ui-opengl
+    falls back to EGL on the surfaceless platform, and says so; with no
+    EGL at all, QEMU stops with a message saying what to install."""
 
     arch = 'aarch64'
 
-    def test_egl_headless(self):
-        self.need_render_node('-display egl-headless')
+    def test_egl_headless_falls_back(self):
+        if glob.glob('/dev/dri/renderD*'):
+            raise unittest.SkipTest('this machine has a render node, so '
+                                    'ui-opengl does not fall back')
         with self.guest(display='egl-headless') as g:
-            self.run_ok(g, 'vgpu-probe')
+            self.assert_probe_virgl(self.run_ok(g, 'vgpu-probe'))
+        self.assertRegex(g.qemu_log(tail=None),
+                         r'egl: no DRM render node; rendering with .* on the '
+                         r'surfaceless platform')
+
+    def test_no_egl_says_what_to_install(self):
+        """glvnd finding no EGL vendor is a machine without Mesa's EGL."""
+        env = dict(os.environ, QEMU_MODULE_DIR=vgpu_env.module_dir(),
+                   __EGL_VENDOR_LIBRARY_FILENAMES='/nonexistent.json')
+        proc = subprocess.run(
+            [vgpu_env.qemu_binary('aarch64'), '-M', 'virt', '-S',
+             '-display', 'egl-headless', '-device', 'virtio-gpu-gl-pci',
+             '-nodefaults'],
+            env=env, capture_output=True, text=True, timeout=60,
+            check=False)
+        self.assertNotEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn('libegl-mesa0', proc.stderr)
+        self.assertIn('-display vnc', proc.stderr)
 
 
 if __name__ == '__main__':

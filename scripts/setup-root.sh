@@ -21,7 +21,7 @@ VGPU_ROOT_PACKAGES=(
     # windowed display backends, screenshots
     xvfb x11-utils x11-apps xauth
     # building QEMU pieces, our modules and the guest programs
-    dpkg-dev build-essential meson ninja-build pkg-config python3
+    dpkg-dev build-essential meson ninja-build pkg-config python3 git
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev
     libvulkan-dev
     # guest images

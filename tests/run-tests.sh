@@ -101,6 +101,16 @@ run_scripts() {
     sed "s/^/scripts\t/" "$OUTPUT/scripts.tsv" >> "$OUTPUT/outcomes.tsv"
     bash "$VGPU_SRC/tests/checkpatch.sh" "$VGPU_QEMU_SOURCE" "$OUTPUT/style.tsv"
     sed "s/^/style\t/" "$OUTPUT/style.tsv" >> "$OUTPUT/outcomes.tsv"
+    vgpu_log "the patch series: generated, applies to QEMU's tree, compiles"
+    local verdict=PASS why=
+    if ! bash "$VGPU_SRC/scripts/make-patch-series.sh" "$OUTPUT/patches" \
+            >"$OUTPUT/patches.log" 2>&1; then
+        verdict=FAIL
+        why=$(grep -m1 '^error:' "$OUTPUT/patches.log" || tail -n1 \
+              "$OUTPUT/patches.log")
+    fi
+    printf 'scripts\tpatch-series\t%s\t%s\n' "$verdict" "$why" \
+        >> "$OUTPUT/outcomes.tsv"
 }
 
 run_functional() {

@@ -15,10 +15,8 @@
  * scanouts to a local client; egl_get_fd_for_texture() then fails
  * cleanly instead of calling a function the driver does not have.
  *
- * QEMU's egl-helpers.c provides the render node versions of these
- * functions under the names declared in egl-surfaceless.h (the patch
- * series renames them there; the out-of-tree module compiles
- * egl-helpers.c with the names redefined).
+ * QEMU's egl-helpers.c keeps the render node versions of these
+ * functions, under the names declared in egl-surfaceless.h.
  */
 
 #include "qemu/osdep.h"

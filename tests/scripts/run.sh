@@ -62,6 +62,10 @@ expect_error tests-unknown-suite "--only takes scripts, qtest, functional, asan,
     "$VGPU_SRC/tests/run-tests.sh" --only nonsense
 expect_error overlay-not-qemu "is not a QEMU source tree" \
     "$S/sync-qemu-overlay.sh" "$scratch"
+expect_error series-no-outdir "usage: scripts/make-patch-series.sh OUTDIR" \
+    "$S/make-patch-series.sh"
+expect_error series-no-rig "no .*/rig.env: run scripts/prepare-rig.sh first" \
+    env VGPU_CACHE="$scratch" "$S/make-patch-series.sh" "$scratch/series"
 
 # A download that breaks (nothing listens on port 9) must leave no image
 # directory, finished or half-made, in the cache.

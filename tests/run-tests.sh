@@ -65,7 +65,14 @@ while [ $# -gt 0 ]; do
     *) vgpu_die "unknown option '$1'" ;;
     esac
 done
-OUTPUT=${OUTPUT:-$VGPU_CACHE/results/$LABEL-$(date +%Y%m%d-%H%M%S)}
+if [ -z "$OUTPUT" ]; then
+    # A run leaves about 200 MB (QEMU logs, screendumps) in the cache:
+    # keep the newest four runs of this module label beside the new one.
+    # shellcheck disable=SC2012
+    ls -1dt "$VGPU_CACHE/results/$LABEL"-2[0-9]*-[0-9]* 2>/dev/null |
+        tail -n +5 | xargs -r rm -rf
+    OUTPUT=$VGPU_CACHE/results/$LABEL-$(date +%Y%m%d-%H%M%S)
+fi
 mkdir -p "$OUTPUT"
 BASELINE="$VGPU_SRC/tests/bench/baseline"
 

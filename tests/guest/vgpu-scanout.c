@@ -183,6 +183,26 @@ static void blob_frame(int fd, struct frame *f, uint32_t w, uint32_t h)
     f->size = bo.size;
 }
 
+/* Submit virgl commands with a fence and wait for it; `what` names them. */
+static void submit_and_wait(int fd, const uint32_t *cmd, size_t ndw,
+                            const char *what)
+{
+    char step[64];
+    int fence = -1;
+    int ret = vgpu_execbuffer(fd, cmd, ndw, -1, &fence);
+
+    if (ret) {
+        snprintf(step, sizeof(step), "EXECBUFFER %s", what);
+        die(step, ret);
+    }
+    ret = vgpu_fence_wait(fence, 10000);
+    close(fence);
+    if (ret) {
+        snprintf(step, sizeof(step), "waiting for the %s", what);
+        die(step, ret);
+    }
+}
+
 static uint32_t float_bits(float v)
 {
     uint32_t u;
@@ -204,17 +224,8 @@ static void gl_clear(int fd, uint32_t res, uint32_t rgb)
         float_bits((rgb & 0xff) / 255.0f), float_bits(1.0f),
         0, 0, 0,                /* depth (a double), stencil */
     };
-    int fence = -1;
-    int ret = vgpu_execbuffer(fd, cmd, sizeof(cmd) / 4, -1, &fence);
 
-    if (ret) {
-        die("EXECBUFFER clear", ret);
-    }
-    ret = vgpu_fence_wait(fence, 10000);
-    close(fence);
-    if (ret) {
-        die("waiting for the clear", ret);
-    }
+    submit_and_wait(fd, cmd, sizeof(cmd) / 4, "clear");
 }
 
 static void gl_frame(int fd, struct frame *f, uint32_t w, uint32_t h)
@@ -327,18 +338,8 @@ static void show_cursor(int fd, const struct output *o, int x, int y)
 static void drain(int fd)
 {
     uint32_t cmd[2];
-    size_t n = vgpu_virgl_noop(cmd, 2);
-    int fence = -1;
-    int ret = vgpu_execbuffer(fd, cmd, n, -1, &fence);
 
-    if (ret) {
-        die("EXECBUFFER drain", ret);
-    }
-    ret = vgpu_fence_wait(fence, 10000);
-    close(fence);
-    if (ret) {
-        die("waiting for the drain", ret);
-    }
+    submit_and_wait(fd, cmd, vgpu_virgl_noop(cmd, 2), "drain");
 }
 
 /*

@@ -11,7 +11,6 @@ file; the normal functional runs do not load it.
 """
 
 import os
-import time
 import unittest
 
 from vgpu.clients import free_vnc_display, vnc_capture
@@ -33,13 +32,10 @@ class DmabufPathChecks(ScanoutPictures):
             '-vnc', f'127.0.0.1:{n}', '-trace', 'vgpu_scanout_pat*'])
         with g:
             self.run_ok(g, 'vgpu-scanout -t 600 gl >/tmp/scanout.log 2>&1 &')
-            deadline = time.monotonic() + 30
-            while True:
-                client = vnc_capture(n, g.workdir)
-                if client.fraction(lambda c: c == STAND_IN_RGB) == 1.0 or \
-                        time.monotonic() > deadline:
-                    break
-                time.sleep(1)
+            client = self.picture_until(
+                lambda: vnc_capture(n, g.workdir),
+                lambda p: p.fraction(lambda c: c == STAND_IN_RGB) == 1.0,
+                timeout=30, pause=1)
             out = g.run('cat /tmp/scanout.log')[1]
         self.assertIn('SCANOUT ready gl', out)
         self.assertEqual((client.width, client.height), (1280, 800))

@@ -98,16 +98,19 @@ class SessionBus:
             self.close()
             raise ClientError(f'dbus-daemon did not start: {line}')
 
-    def introspect(self, dest, path):
+    def gdbus(self, *args):
+        """gdbus on this bus."""
         env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.address)
-        return _run(['gdbus', 'introspect', '--session', '--dest', dest,
-                     '--object-path', path], env=env)
+        return _run(['gdbus', *args], env=env)
+
+    def introspect(self, dest, path):
+        return self.gdbus('introspect', '--session', '--dest', dest,
+                          '--object-path', path)
 
     def call(self, dest, path, method, *args):
-        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.address)
-        return _run(['gdbus', 'call', '--session', '--dest', dest,
-                     '--object-path', path, '--method', method,
-                     *[str(a) for a in args]], env=env)
+        return self.gdbus('call', '--session', '--dest', dest,
+                          '--object-path', path, '--method', method,
+                          *[str(a) for a in args])
 
     def close(self):
         self.proc.kill()

@@ -51,17 +51,23 @@ class VgpuTest(unittest.TestCase):
                             'DBUS_SESSION_BUS_ADDRESS', old)
         return bus
 
-    def screendump_until(self, g, name, predicate, timeout=20, **where):
-        """Screendumps until predicate(picture) holds or time runs out;
-        the display is updated asynchronously (the guest's flush, then
-        ours), so one look right after a guest command can be too early.
-        Returns the last picture."""
+    @staticmethod
+    def picture_until(fetch, predicate, timeout=20, pause=0.5):
+        """Pictures from fetch() until predicate(picture) holds or time
+        runs out; displays update asynchronously (the guest's flush, then
+        ours, then the display's), so one look right after a guest command
+        can be too early.  Returns the last picture."""
         deadline = time.monotonic() + timeout
         while True:
-            pic = g.screendump(name, **where)
+            pic = fetch()
             if predicate(pic) or time.monotonic() > deadline:
                 return pic
-            time.sleep(0.5)
+            time.sleep(pause)
+
+    def screendump_until(self, g, name, predicate, timeout=20, **where):
+        """QMP screendumps until predicate(picture) holds (picture_until)."""
+        return self.picture_until(lambda: g.screendump(name, **where),
+                                  predicate, timeout)
 
     def unix_socket(self, name):
         """A fresh path for a UNIX socket (short: sun_path is 108 bytes)."""

@@ -7,23 +7,48 @@
 VGPU_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Everything slow to make lives here, outside the clone, keyed by version.
-# A cache directory the user names must exist; the default one is made.
-if [ -n "${VGPU_CACHE:-}" ]; then
-    [ -d "$VGPU_CACHE" ] || {
-        printf "error: VGPU_CACHE '%s' is not a directory; create it or " \
+# The directory is made when it does not exist yet, whether it is the
+# default or one the user named; a path that exists but is no directory
+# (or cannot be made) stops with a message saying what to change.
+VGPU_CACHE=${VGPU_CACHE:-/var/cache/virtio-gpu-dev}
+if [ ! -d "$VGPU_CACHE" ]; then
+    if [ -e "$VGPU_CACHE" ] || ! mkdir -p "$VGPU_CACHE" 2>/dev/null; then
+        printf "error: VGPU_CACHE '%s' is not a directory and cannot be " \
             "$VGPU_CACHE" >&2
-        printf 'unset VGPU_CACHE to use /var/cache/virtio-gpu-dev\n' >&2
+        printf 'made one; point VGPU_CACHE at a directory you can write\n' >&2
         exit 1
-    }
-    VGPU_CACHE=$(cd "$VGPU_CACHE" && pwd)
-else
-    VGPU_CACHE=/var/cache/virtio-gpu-dev
+    fi
+    printf '[%s] made the cache directory %s\n' "$(date +%H:%M:%S)" \
+        "$VGPU_CACHE" >&2
 fi
+VGPU_CACHE=$(cd "$VGPU_CACHE" && pwd)
 export VGPU_CACHE
 
 # Bump a key when the recipe of the thing it names changes.
 VGPU_ROOT_KEY=trixie-r2
 VGPU_SUITE=trixie
+
+# No script stops in silence: where set -e ends a script that sourced
+# this file, the failing command, its status and its place are printed on
+# one line.  errtrace carries the trap into functions and subshells; a
+# failure inside a command substitution is then reported twice, where it
+# happened and where its value was taken.  In a pipeline, the command
+# named is the last one, whichever part failed.
+vgpu_report_failure() {
+    local status=$1 line=$2 file=$3 command=$4
+    # A failing function is reported where it failed, not again as it
+    # returns (BASHPID: once per process, subshells included).
+    [ "${vgpu_failure_reported:-}" != "$BASHPID" ] || return 0
+    vgpu_failure_reported=$BASHPID
+    printf 'error: %s:%s: exit status %s from: %s\n' \
+        "${file#"$VGPU_SRC"/}" "$line" "$status" "$command" >&2
+}
+
+if [[ $- == *e* ]]; then
+    set -o errtrace
+    trap 'vgpu_report_failure $? "$LINENO" "${BASH_SOURCE[0]}" \
+        "$BASH_COMMAND"' ERR
+fi
 
 vgpu_log() {
     printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2

@@ -5,7 +5,9 @@
 # configure Debian's QEMU, build qos-test, the guest images and programs,
 # our modules, then run the qtest suite, the functional tests and the
 # benchmark against Debian's stock module and against ours, and compare
-# every outcome with that module's baseline.
+# every outcome with that module's baseline.  Each module and benchmark
+# prints its closing count, and the last line is their sum:
+# "N passed, N failed, N skipped".
 #
 # Usage: scripts/test.sh [tests/run-tests.sh options]
 #        (with options: one run of tests/run-tests.sh with them)
@@ -13,27 +15,88 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-"$VGPU_SRC/scripts/setup-root.sh"
-"$VGPU_SRC/scripts/in-root.sh" "$VGPU_SRC/scripts/prepare-rig.sh"
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+TOTAL_SKIPPED=0
+
+# add_count LINE: add one "N passed, N failed, N skipped" line to the totals.
+add_count() {
+    local p f s
+    read -r p _ f _ s _ <<<"${1//,/}"
+    TOTAL_PASSED=$((TOTAL_PASSED + p))
+    TOTAL_FAILED=$((TOTAL_FAILED + f))
+    TOTAL_SKIPPED=$((TOTAL_SKIPPED + s))
+}
+
+# run_module NAME COMMAND...: run one module's tests, showing their
+# output, and add the closing count they print last to the totals.  A run
+# that printed none, or that failed with no failure counted, adds one.
+run_module() {
+    local name=$1 log status line
+    shift
+    log=$(mktemp)
+    set +e
+    "$@" 2>&1 | tee "$log"
+    status=${PIPESTATUS[0]}
+    set -e
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" |
+        tail -n 1 || true)
+    rm -f "$log"
+    if [ -z "$line" ]; then
+        vgpu_log "$name printed no closing count (exit status $status):" \
+            "counted as one failure"
+        line="0 passed, 1 failed, 0 skipped"
+    elif [ "$status" -ne 0 ] && [[ $line == *" 0 failed,"* ]]; then
+        vgpu_log "$name exited with status $status: counted as one failure"
+        add_count "0 passed, 1 failed, 0 skipped"
+    fi
+    add_count "$line"
+}
+
+# run_benchmark NAME JSON COMMAND...: one check, that the benchmark ran
+# and wrote its figures to JSON; prints its closing count.
+run_benchmark() {
+    local name=$1 json=$2 line="1 passed, 0 failed, 0 skipped"
+    shift 2
+    rm -f "$json"
+    if ! "$@"; then
+        vgpu_log "benchmark $name failed (its output above says why)"
+        line="0 passed, 1 failed, 0 skipped"
+    elif ! grep -q '"figures"' "$json" 2>/dev/null; then
+        vgpu_log "benchmark $name wrote no figures to $json"
+        line="0 passed, 1 failed, 0 skipped"
+    fi
+    echo "benchmark $name: $line"
+    add_count "$line"
+}
+
+if ! "$VGPU_SRC/scripts/setup-root.sh" ||
+        ! "$VGPU_SRC/scripts/in-root.sh" "$VGPU_SRC/scripts/prepare-rig.sh"; then
+    vgpu_log "setting up the rig failed (the lines above say why); no test ran"
+    echo "0 passed, 1 failed, 0 skipped"
+    exit 1
+fi
 if [ $# -gt 0 ]; then
     exec "$VGPU_SRC/scripts/in-root.sh" "$VGPU_SRC/tests/run-tests.sh" "$@"
 fi
-status=0
+mkdir -p "$VGPU_CACHE/results"
 for module in stock ours; do
-    "$VGPU_SRC/scripts/in-root.sh" "$VGPU_SRC/tests/run-tests.sh" \
-        --module "$module" || status=1
+    run_module "module $module" "$VGPU_SRC/scripts/in-root.sh" \
+        "$VGPU_SRC/tests/run-tests.sh" --module "$module"
 done
 vgpu_log "benchmark, stock and ours side by side in one run"
-"$VGPU_SRC/scripts/in-root.sh" bash -c '
+run_benchmark stock-vs-ours "$VGPU_CACHE/results/bench-stock-vs-ours.json" \
+    "$VGPU_SRC/scripts/in-root.sh" bash -c '
     set -a; . "$1/rig.env"; set +a
     export VGPU_OUTPUT=$1/results/bench-side-by-side VGPU_DISPLAY=sdl,gl=on
     exec "$2/scripts/with-xvfb.sh" python3 "$2/tests/bench/run.py" \
         --module stock="$VGPU_STOCK_MODULES@sdl,gl=on" \
         --module ours="$VGPU_OUR_MODULES@none" \
         --repeat 5 --output "$1/results/bench-stock-vs-ours.json"
-' bench "$VGPU_CACHE" "$VGPU_SRC" || status=1
+' bench "$VGPU_CACHE" "$VGPU_SRC"
 vgpu_log "scanout benchmark: 1920x1080 flushes per display path, side by side"
-"$VGPU_SRC/scripts/in-root.sh" bash -c '
+run_benchmark scanout "$VGPU_CACHE/results/bench-scanout.json" \
+    "$VGPU_SRC/scripts/in-root.sh" bash -c '
     set -a; . "$1/rig.env"; set +a
     export VGPU_OUTPUT=$1/results/bench-scanout
     exec "$2/scripts/with-xvfb.sh" python3 "$2/tests/bench/run.py" \
@@ -44,5 +107,7 @@ vgpu_log "scanout benchmark: 1920x1080 flushes per display path, side by side"
         --module ours-egl-headless="$VGPU_OUR_MODULES@egl-headless" \
         --module ours-none="$VGPU_OUR_MODULES@none" \
         --repeat 3 --output "$1/results/bench-scanout.json"
-' bench "$VGPU_CACHE" "$VGPU_SRC" || status=1
-exit $status
+' bench "$VGPU_CACHE" "$VGPU_SRC"
+vgpu_log "all modules and benchmarks: the totals"
+echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed, $TOTAL_SKIPPED skipped"
+[ "$TOTAL_FAILED" -eq 0 ] || exit 1

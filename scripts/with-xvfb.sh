@@ -26,4 +26,4 @@ for _ in $(seq 50); do
 done
 [ -e "/tmp/.X11-unix/X$n" ] || { cat "$log"; vgpu_die "Xvfb did not start"; }
 export DISPLAY=":$n" VGPU_UNDER_XVFB=1
-"$@"
+"$@" || exit $?

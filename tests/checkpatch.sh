@@ -6,7 +6,7 @@
 #
 # Usage: tests/checkpatch.sh QEMU_SOURCE RESULT_TSV
 # Prints "STYLE <file>: PASS|FAIL <first complaint>", writes the same as
-# TSV and ends with "N passed, N failed".
+# TSV and ends with "N passed, N failed, 0 skipped".
 
 set -uo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
@@ -34,4 +34,4 @@ for f in hw/display/*.[ch] include/hw/display/*.h ui/*.c include/ui/*.h \
     echo "STYLE $f: $outcome $why"
     printf '%s\t%s\t%s\n' "$f" "$outcome" "$why" >> "$RESULTS"
 done
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, 0 skipped"

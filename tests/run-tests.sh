@@ -65,12 +65,20 @@ while [ $# -gt 0 ]; do
     *) vgpu_die "unknown option '$1'" ;;
     esac
 done
+# A run leaves about 200 MB (QEMU logs, screendumps) in the cache: keep
+# the newest four earlier runs of this module label beside the new one.
+# A cache with no results yet (a new machine) has nothing to prune.
+prune_old_results() {
+    local -a old
+    mapfile -t old < <(find "$VGPU_CACHE/results" -mindepth 1 -maxdepth 1 \
+        -type d -name "$LABEL-2[0-9]*-[0-9]*" -printf '%T@ %p\n' |
+        sort -rn | tail -n +5 | cut -d' ' -f2-)
+    [ ${#old[@]} -eq 0 ] || rm -rf -- "${old[@]}"
+}
+
 if [ -z "$OUTPUT" ]; then
-    # A run leaves about 200 MB (QEMU logs, screendumps) in the cache:
-    # keep the newest four runs of this module label beside the new one.
-    # shellcheck disable=SC2012
-    ls -1dt "$VGPU_CACHE/results/$LABEL"-2[0-9]*-[0-9]* 2>/dev/null |
-        tail -n +5 | xargs -r rm -rf
+    mkdir -p "$VGPU_CACHE/results"
+    prune_old_results
     OUTPUT=$VGPU_CACHE/results/$LABEL-$(date +%Y%m%d-%H%M%S)
 fi
 mkdir -p "$OUTPUT"
@@ -91,7 +99,7 @@ vgpu_log "testing module directory $MODULES ($LABEL, -display" \
 # The DRM contract cases need the recording stand-in (run_contract).
 export VGPU_QTEST_SKIP=/drm-contract/
 
-run_qtests() {
+run_qtest() {
     local arch
     for arch in aarch64 x86_64; do
         vgpu_log "qtest suite on $arch"
@@ -135,10 +143,6 @@ run_functional() {
 run_asan() {
     local opts=halt_on_error=1:exitcode=99:detect_leaks=0
     opts=$opts:detect_stack_use_after_return=0
-    if [ "$LABEL" != ours ]; then
-        vgpu_log "asan: not for '$LABEL' (only our modules are built with it)"
-        return
-    fi
     vgpu_need_dir "AddressSanitizer build of our modules" \
         "$VGPU_OUR_MODULES_ASAN"
     vgpu_log "asan: qtest suite on aarch64 with our modules under" \
@@ -173,11 +177,6 @@ run_asan() {
 # renderer (tests/stand-in/), which offers a DRM capset and records what
 # the device passes it; the qtest cases check the record.
 run_contract() {
-    if [ "$LABEL" != ours ]; then
-        vgpu_log "contract: not for '$LABEL' (the stand-in is built into" \
-            "our module only)"
-        return
-    fi
     vgpu_need_dir "stand-in build of our modules" \
         "$VGPU_OUR_MODULES_STAND_IN"
     vgpu_log "contract: DRM native context cases on aarch64 against the" \
@@ -203,30 +202,105 @@ run_contract() {
 
 run_bench() {
     vgpu_log "micro-benchmark in an aarch64 guest"
-    python3 "$VGPU_SRC/tests/bench/run.py" --module "$LABEL=$MODULES" --repeat 3 \
-        --output "$OUTPUT/bench.json"
+    local verdict=PASS why=
+    if ! python3 "$VGPU_SRC/tests/bench/run.py" --module "$LABEL=$MODULES" \
+            --repeat 3 --output "$OUTPUT/bench.json"; then
+        verdict=FAIL why="run.py failed (its output above says why)"
+    elif ! grep -q '"figures"' "$OUTPUT/bench.json"; then
+        verdict=FAIL why="no figures in $OUTPUT/bench.json"
+    fi
+    printf 'bench\tmicro-benchmark\t%s\t%s\n' "$verdict" "$why" \
+        >> "$OUTPUT/outcomes.tsv"
+}
+
+# The suites (first column of outcomes.tsv) a phase records.
+phase_suites() {
+    case "$1" in
+    scripts) echo scripts,style ;;
+    *) echo "$1" ;;
+    esac
+}
+
+# Does a phase apply to this module?  Says why when it does not.
+phase_applies() {
+    case "$1" in
+    asan)
+        [ "$LABEL" = ours ] && return 0
+        vgpu_log "phase asan: not for '$LABEL' (only our modules are built" \
+            "with AddressSanitizer)" ;;
+    contract)
+        [ "$LABEL" = ours ] && return 0
+        vgpu_log "phase contract: not for '$LABEL' (the stand-in renderer" \
+            "is built into our module only)" ;;
+    *) return 0 ;;
+    esac
+    return 1
+}
+
+# run_phase NAME: run one phase in a subshell, then check its outcomes
+# against the baseline and print its closing count.  A phase that stops
+# before it has recorded its outcomes (a tool that cannot run, a script
+# error) is recorded as a failure of that phase, with the reason, and the
+# next phase runs all the same; a phase that records no test fails too.
+run_phase() {
+    local name=$1 status suites
+    phase_applies "$name" || return 0
+    suites=$(phase_suites "$name")
+    RAN_SUITES=${RAN_SUITES:+$RAN_SUITES,}$suites
+    vgpu_log "phase $name ($LABEL)"
+    set +e
+    (set -e; "run_$name")
+    status=$?
+    set -e
+    if [ $status -ne 0 ]; then
+        vgpu_log "phase $name stopped with exit status $status"
+        printf '%s\tphase-error\tFAIL\t%s\n' "${suites%%,*}" \
+            "the phase stopped with exit status $status before it finished" \
+            >> "$OUTPUT/outcomes.tsv"
+    fi
+    [ $UPDATE = no ] || return 0
+    # Exit status 1 is a mismatch, counted; anything else is a check that
+    # could not run, counted as one failure.
+    status=0
+    python3 "$VGPU_SRC/tests/baseline.py" check "$BASELINE/$LABEL.tsv" \
+        "$OUTPUT/outcomes.tsv" --suites "$suites" \
+        --title "phase $name ($LABEL)" --counts "$OUTPUT/counts" \
+        ${FILTERS:+--partial} || status=$?
+    [ $status -le 1 ] || echo "0 1 0" >> "$OUTPUT/counts"
+}
+
+# The module's closing count, the sum of its phases', as the last line.
+print_total() {
+    local passed=0 failed=0 skipped=0 p f s
+    while read -r p f s; do
+        passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+    done < "$OUTPUT/counts"
+    vgpu_log "module $LABEL: outcomes in $OUTPUT/outcomes.tsv"
+    echo "$passed passed, $failed failed, $skipped skipped"
+    [ "$failed" -eq 0 ]
 }
 
 : > "$OUTPUT/outcomes.tsv"
-case "$ONLY" in
-scripts) run_scripts ;;
-qtest) run_qtests ;;
-functional) run_functional ;;
-asan) run_asan ;;
-contract) run_contract ;;
-bench) run_bench ;;
-*) run_scripts; run_qtests; run_functional; run_asan; run_contract; run_bench ;;
-esac
+: > "$OUTPUT/counts"
+RAN_SUITES=
+if [ -n "$ONLY" ]; then
+    PHASES=("$ONLY")
+else
+    PHASES=(scripts qtest functional asan contract bench)
+fi
+for phase in "${PHASES[@]}"; do
+    run_phase "$phase"
+done
 
+[ -n "$RAN_SUITES" ] || vgpu_die "no phase of '${ONLY:-all}' applies to" \
+    "'$LABEL': nothing was tested"
 if [ $UPDATE = yes ]; then
     mkdir -p "$BASELINE"
     python3 "$VGPU_SRC/tests/baseline.py" update "$BASELINE/$LABEL.tsv" \
-        "$OUTPUT/outcomes.tsv" ${ONLY:+--only "$ONLY"} \
-        ${FILTERS:+--partial}
+        "$OUTPUT/outcomes.tsv" --suites "$RAN_SUITES" ${FILTERS:+--partial}
     [ ! -f "$OUTPUT/bench.json" ] || cp "$OUTPUT/bench.json" \
         "$BASELINE/$LABEL-bench.json"
     vgpu_log "baseline updated in $BASELINE"
 else
-    python3 "$VGPU_SRC/tests/baseline.py" check "$BASELINE/$LABEL.tsv" \
-        "$OUTPUT/outcomes.tsv" ${ONLY:+--only "$ONLY"} ${FILTERS:+--partial}
+    print_total || exit 1
 fi

@@ -5,8 +5,8 @@
 # a qos-test process (and so a QEMU) of its own under a time limit, so a
 # crash, abort or hang in one case cannot hide the others.  Prints one
 # "QTEST <path>: PASS|FAIL <reason>" line per case, writes the same as TSV
-# (path, PASS|FAIL, reason) to RESULT_FILE and ends with "N passed, N
-# failed".  Exits 0 whenever the suite ran, whatever the cases did (the
+# (path, PASS|FAIL|SKIP, reason) to RESULT_FILE and ends with "N passed,
+# N failed, N skipped".  Exits 0 whenever the suite ran, whatever the cases did (the
 # caller compares against a baseline), and 2 when it could not run.
 #
 # MODULE_DIR is passed as QEMU_MODULE_DIR, so it picks the device module
@@ -142,6 +142,7 @@ failure_reason() {
 
 PASSED=0
 FAILED=0
+SKIPPED=0
 
 # Print and store one verdict
 record() {
@@ -150,6 +151,9 @@ record() {
     if [ "$verdict" = PASS ]; then
         PASSED=$((PASSED + 1))
         echo "QTEST $path: PASS"
+    elif [ "$verdict" = SKIP ]; then
+        SKIPPED=$((SKIPPED + 1))
+        echo "QTEST $path: SKIP $reason"
     else
         FAILED=$((FAILED + 1))
         echo "QTEST $path: FAIL $reason"
@@ -179,6 +183,11 @@ run_one() {
     if [ "$rc" -eq 0 ] && grep -q "^ok [0-9]* $path\$" "$log"; then
         LAST_REASON=
         record "$path" PASS
+    elif [ "$rc" -eq 0 ] && grep -q "^ok [0-9]* $path # SKIP" "$log"; then
+        # g_test_skip(): the case says why it cannot run here
+        LAST_REASON=
+        record "$path" SKIP "$(grep -m1 "^ok [0-9]* $path # SKIP" "$log" |
+            sed 's/^.* # SKIP *//' | tr '\t' ' ' | cut -c1-300)"
     elif [ "$rc" -eq 0 ]; then
         LAST_REASON="case did not run (no 'ok' line)"
         record "$path" FAIL "$LAST_REASON"
@@ -231,7 +240,7 @@ main() {
                      awk '!seen[$0]++'); do
         run_variant "$variant" "$paths"
     done
-    echo "$PASSED passed, $FAILED failed"
+    echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
     exit 0
 }
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Bad arguments to our scripts: each must fail with a clear message and
-# leave the cache usable (no half-made directory left behind).
+# leave the cache usable (no half-made directory left behind).  Then the
+# entry points against the state a new user has (new-user.sh).
 #
 # Usage: tests/scripts/run.sh RESULT_TSV
 # Prints "SCRIPTS <case>: PASS|FAIL <why>", writes the same as TSV, and
@@ -18,8 +19,11 @@ failed=0
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
+# record NAME PASS|FAIL [WHY...]
 record() {
-    local name=$1 outcome=$2 why=${3:-}
+    local name=$1 outcome=$2 why
+    shift 2
+    why=$*
     printf 'SCRIPTS %s: %s %s\n' "$name" "$outcome" "$why"
     printf '%s\t%s\t%s\n' "$name" "$outcome" "$why" >> "$RESULTS"
     if [ "$outcome" = PASS ]; then
@@ -52,8 +56,9 @@ expect_error image-no-arch "usage: .*aarch64\|x86_64" \
     "$S/build-guest-image.sh"
 expect_error programs-unknown-arch "unknown architecture 'mips'" \
     "$VGPU_SRC/tests/guest/build.sh" "$scratch/progs" mips
-expect_error cache-missing "VGPU_CACHE '/nonexistent/cache' is not a directory" \
-    env VGPU_CACHE=/nonexistent/cache "$S/build-guest-image.sh" aarch64
+touch "$scratch/a-file"
+expect_error cache-not-a-directory "VGPU_CACHE '$scratch/a-file' is not a directory" \
+    env VGPU_CACHE="$scratch/a-file" "$S/build-guest-image.sh" aarch64
 expect_error initramfs-missing-image "guest image directory '/nonexistent' does not exist" \
     "$S/make-initramfs.sh" /nonexistent "$scratch" "$scratch/out.gz"
 expect_error root-unknown-option "unknown option '--bogus'" \
@@ -80,4 +85,6 @@ else
         "left behind: $(ls "$scratch/cache" | tr '\n' ' ')"
 fi
 
-echo "$passed passed, $failed failed"
+. "$VGPU_SRC/tests/scripts/new-user.sh"
+
+echo "$passed passed, $failed failed, 0 skipped"

@@ -6,19 +6,25 @@
  * The host-visible region (property hostmem) is a container that the
  * transport exposes to the guest (a 64-bit BAR on PCI).  MAP_BLOB puts
  * the renderer's mapping of a blob into it at the guest's offset, as a
- * RAM subregion; UNMAP_BLOB takes it out and waits until nothing uses it
- * any more (an old memory map a vCPU still runs on, another device's DMA
- * mapping) before the renderer unmaps the memory.  Offsets are page
- * aligned, inside the region, and never overlap another mapping, so the
- * region bounds how much a guest can map.
+ * RAM subregion; UNMAP_BLOB takes it out.  Someone may still use the old
+ * region (a memory map a vCPU still runs on, until its RCU grace period
+ * ends; another device's DMA mapping of those pages), so the renderer
+ * unmaps the memory only when the region's last user lets go, and until
+ * then the render thread takes no further command: the next one (often
+ * RESOURCE_UNREF) must not free what that user can reach.  No handler
+ * waits or lets go of the BQL; the region's release wakes the thread.
+ * Offsets are host page aligned, inside the region, and never overlap
+ * another mapping, so the region bounds how much a guest can map.
  */
 
 #include "qemu/osdep.h"
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
-#include "qemu/rcu.h"
+#include "qemu/timer.h"
 #include "qemu/units.h"
 #include "exec/memory.h"
+#include "system/qtest.h"
+#include "system/tcg.h"
 #include "hw/display/vgpu.h"
 #include "trace.h"
 
@@ -26,21 +32,29 @@
 #define VGPU_BLOB_FLAGS     (VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE | \
                              VIRTIO_GPU_BLOB_FLAG_USE_SHAREABLE | \
                              VIRTIO_GPU_BLOB_FLAG_USE_CROSS_DEVICE)
-#define VGPU_MAP_ALIGN      (4 * KiB)
-#define VGPU_UNMAP_WAIT_MS  5000
+/* Commands wait this long for an old region before a log line says so. */
+#define VGPU_UNMAP_STALL_LOG_MS 5000
+/* At unrealize, the last users of old regions get this long to let go. */
+#define VGPU_UNMAP_DRAIN_MS     2000
 
 /* A blob's window in the host-visible region. */
 typedef struct VGpuBlobRegion {
     MemoryRegion mr;            /* first: its Object's free hook gets it */
     QemuSemaphore released;     /* posted when the last user lets go */
+    VGpuDevice *g;              /* whose render thread to wake then */
 } VGpuBlobRegion;
 
 /* Whoever drops the region's last reference, on any thread. */
 static void vgpu_blob_region_released(void *obj)
 {
     VGpuBlobRegion *reg = obj;
+    /* reg may be gone once posted; NULL once the device stopped */
+    VGpuDevice *g = qatomic_read(&reg->g);
 
     qemu_sem_post(&reg->released);
+    if (g) {
+        vgpu_worker_kick(g);
+    }
 }
 
 static bool vgpu_blob_uses_guest_memory(uint32_t blob_mem)
@@ -156,6 +170,27 @@ static bool vgpu_hostmem_overlaps(VGpuDevice *g, uint64_t offset,
     return false;
 }
 
+/*
+ * How a blob mapping must be aligned, in the region and in the host's
+ * address space.  A hardware accelerator (KVM, and the like) puts RAM in
+ * memory slots of whole host pages: a mapping that does not start on
+ * one makes KVM abort QEMU ("error registering slot"), and on 16K or 64K
+ * page hosts a 4K aligned offset does not.  TCG, and qtest, reach RAM
+ * through QEMU's own page tables and take any host address (llvmpipe's
+ * buffers need not start on a page) and guest pages of 4K.
+ */
+static size_t vgpu_blob_map_align(void)
+{
+    return tcg_enabled() || qtest_enabled() ? 4 * KiB
+                                            : qemu_real_host_page_size();
+}
+
+static bool vgpu_blob_mapping_usable(const void *data)
+{
+    return tcg_enabled() || qtest_enabled() ||
+           (uintptr_t)data % qemu_real_host_page_size() == 0;
+}
+
 static VGpuResult vgpu_map_check(VGpuDevice *g, VGpuResource *r,
                                  uint64_t offset)
 {
@@ -172,13 +207,18 @@ static VGpuResult vgpu_map_check(VGpuDevice *g, VGpuResource *r,
                            "RESOURCE_MAP_BLOB: resource %u is already mapped"
                            " at 0x%" PRIx64, r->id, r->map_offset);
     }
-    if (offset % VGPU_MAP_ALIGN || offset >= region ||
+    if (!vgpu_hostmem_unmap_settled(g, r)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC,
+                           "RESOURCE_MAP_BLOB: resource %u's last mapping "
+                           "is still in use", r->id);
+    }
+    if (offset % vgpu_blob_map_align() || offset >= region ||
         r->blob_size > region - offset) {
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
                            "RESOURCE_MAP_BLOB: %" PRIu64 " bytes at 0x%"
-                           PRIx64 " do not fit page-aligned in the %" PRIu64
-                           "-byte host-visible region", r->blob_size, offset,
-                           region);
+                           PRIx64 " do not fit aligned to %zu bytes in the %"
+                           PRIu64 "-byte host-visible region", r->blob_size,
+                           offset, vgpu_blob_map_align(), region);
     }
     if (vgpu_hostmem_overlaps(g, offset, r->blob_size)) {
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
@@ -206,16 +246,21 @@ VGpuResult vgpu_cmd_resource_map_blob(VGpuDevice *g, const VGpuCmd *cmd)
     if (res.type != VIRTIO_GPU_RESP_OK_NODATA) {
         return res;
     }
-    if (vgpu_renderer_map(r->id, &data, &size) || !data ||
-        size < r->blob_size) {
-        if (data) {
-            vgpu_renderer_unmap(r->id);
-        }
+    if (vgpu_renderer_map(r->id, &data, &size)) {
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC, "RESOURCE_MAP_BLOB: "
                            "renderer cannot map resource %u", r->id);
     }
+    if (!data || size < r->blob_size || !vgpu_blob_mapping_usable(data)) {
+        vgpu_renderer_unmap(r->id);
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC, "RESOURCE_MAP_BLOB: "
+                           "the renderer's mapping of resource %u (%p, %"
+                           PRIu64 " bytes) misses part of the blob or, "
+                           "with this accelerator, a page boundary", r->id,
+                           data, size);
+    }
     reg = g_new0(VGpuBlobRegion, 1);
     qemu_sem_init(&reg->released, 0);
+    reg->g = g;
     /*
      * The region is its own owner, so whoever still uses it keeps the
      * region itself alive (not the device), and its free hook tells us
@@ -242,20 +287,107 @@ VGpuResult vgpu_cmd_resource_map_blob(VGpuDevice *g, const VGpuCmd *cmd)
     };
 }
 
+/* The region's last user has let go: the renderer may unmap now. */
+static void vgpu_blob_region_finish(VGpuResource *r, VGpuBlobRegion *reg)
+{
+    qemu_sem_destroy(&reg->released);
+    g_free(reg);
+    vgpu_renderer_unmap(r->id);
+}
+
+/*
+ * Has r's unmapped region been let go since UNMAP_BLOB?  Then the
+ * renderer unmaps the memory, and the resource may go.  Render thread,
+ * BQL held.
+ */
+bool vgpu_hostmem_unmap_settled(VGpuDevice *g, VGpuResource *r)
+{
+    if (!r->unmap_pending) {
+        return true;
+    }
+    if (qemu_sem_timedwait(&r->unmap_pending->released, 0) != 0) {
+        return false;
+    }
+    vgpu_blob_region_finish(r, r->unmap_pending);
+    r->unmap_pending = NULL;
+    g->unmaps_pending--;
+    return true;
+}
+
+/*
+ * Render thread, BQL held: is an unmapped region still in use?  Then no
+ * further command may run yet.  A guest whose DMA keeps one in use for
+ * long only stalls its own GPU; a log line says so.
+ */
+bool vgpu_hostmem_busy(VGpuDevice *g)
+{
+    VGpuResource *r;
+    int64_t now;
+
+    if (!g->unmaps_pending) {
+        return false;
+    }
+    QTAILQ_FOREACH(r, &g->resources, next) {
+        vgpu_hostmem_unmap_settled(g, r);
+    }
+    vgpu_resources_reap(g);
+    if (!g->unmaps_pending) {
+        g->unmap_stall_logged = false;
+        return false;
+    }
+    now = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
+    if (!g->unmap_stall_logged &&
+        now - g->unmap_stall_since > VGPU_UNMAP_STALL_LOG_MS) {
+        qemu_log_mask(LOG_GUEST_ERROR, "virtio-gpu-gl: %u unmapped blob "
+                      "region(s) still in use after %d ms; commands wait "
+                      "until they are let go\n", g->unmaps_pending,
+                      VGPU_UNMAP_STALL_LOG_MS);
+        g->unmap_stall_logged = true;
+    }
+    return true;
+}
+
+/*
+ * Unrealize, render thread, BQL held: the main loop is waiting for this
+ * thread without the BQL, and the RCU thread needs it to let go of old
+ * memory maps, so give those a moment before the renderer goes.  False
+ * when some are still in use: the renderer must then stay, memory and
+ * all, since they may still reach it.
+ */
+bool vgpu_hostmem_drain(VGpuDevice *g)
+{
+    VGpuResource *r;
+    int waited;
+
+    for (waited = 0; vgpu_hostmem_busy(g) && waited < VGPU_UNMAP_DRAIN_MS;
+         waited++) {
+        bql_unlock();
+        g_usleep(1000);
+        bql_lock();
+    }
+    if (!g->unmaps_pending) {
+        return true;
+    }
+    /* Their release must not wake a render thread that is gone. */
+    QTAILQ_FOREACH(r, &g->resources, next) {
+        if (r->unmap_pending) {
+            qatomic_set(&r->unmap_pending->g, NULL);
+        }
+    }
+    QTAILQ_FOREACH(r, &g->retired, next) {
+        qatomic_set(&r->unmap_pending->g, NULL);
+    }
+    return false;
+}
+
 /*
  * Take r's mapping out of the region; render thread, BQL held.  The
- * region goes away only when its last user lets go: the old memory map,
- * freed after an RCU grace period (QEMU's RCU thread batches that work,
- * up to some 50 ms), or another device's DMA mapping of those pages.
- * Until then the pages may still be read or written, so wait for it,
- * without the BQL (the RCU thread needs it), before the renderer unmaps
- * them.  A guest that keeps a DMA mapping longer only delays its own
- * GPU; past VGPU_UNMAP_WAIT_MS the memory stays mapped, with a log line.
+ * region goes away when its last user lets go: until then the renderer
+ * keeps the memory mapped and the queue waits (vgpu_hostmem_busy).
  */
 void vgpu_hostmem_unmap(VGpuDevice *g, VGpuResource *r)
 {
     VGpuBlobRegion *reg = container_of(r->map_mr, VGpuBlobRegion, mr);
-    bool released;
 
     trace_vgpu_blob_unmap(r->id, r->map_offset);
     memory_region_del_subregion(&g->hostmem, r->map_mr);
@@ -268,21 +400,13 @@ void vgpu_hostmem_unmap(VGpuDevice *g, VGpuResource *r)
     object_unparent(OBJECT(r->map_mr));
     object_unref(OBJECT(r->map_mr));
     r->map_mr = NULL;
-    bql_unlock();
-    released = qemu_sem_timedwait(&reg->released, VGPU_UNMAP_WAIT_MS) == 0;
-    bql_lock();
-    if (released) {
-        qemu_sem_destroy(&reg->released);
-        g_free(reg);
-        vgpu_renderer_unmap(r->id);
-    } else {
-        /* reg stays: its free hook may still run. */
-        qemu_log_mask(LOG_GUEST_ERROR, "virtio-gpu-gl: blob %u is still in"
-                      " use %d ms after UNMAP_BLOB; its memory stays "
-                      "mapped\n", r->id, VGPU_UNMAP_WAIT_MS);
-    }
     r->mapped = false;
     r->map_offset = r->map_size = 0;
+    r->unmap_pending = reg;
+    if (!g->unmaps_pending++) {
+        g->unmap_stall_since = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
+    }
+    vgpu_hostmem_unmap_settled(g, r);
 }
 
 VGpuResult vgpu_cmd_resource_unmap_blob(VGpuDevice *g, const VGpuCmd *cmd)

@@ -40,7 +40,13 @@ void vgpu_serve_queues(VGpuDevice *g)
         trace_vgpu_reset_renderer();
         vgpu_drop_guest_state(g);
     }
-    while ((elem = virtqueue_pop(g->ctrl_vq, sizeof(VirtQueueElement)))) {
+    /*
+     * An unmapped blob region still in use holds the control queue: the
+     * next command (often RESOURCE_UNREF) must not free what it reaches.
+     * Its release wakes this thread again.
+     */
+    while (!vgpu_hostmem_busy(g) &&
+           (elem = virtqueue_pop(g->ctrl_vq, sizeof(VirtQueueElement)))) {
         vgpu_process_ctrl(g, elem);
     }
     while ((elem = virtqueue_pop(g->cursor_vq, sizeof(VirtQueueElement)))) {
@@ -174,6 +180,7 @@ static void vgpu_realize(DeviceState *dev, Error **errp)
         return;
     }
     QTAILQ_INIT(&g->resources);
+    QTAILQ_INIT(&g->retired);
     g->contexts = bitmap_new(VGPU_MAX_CONTEXTS);
     g->ring_contexts = bitmap_new(VGPU_MAX_CONTEXTS);
     if (!vgpu_worker_start(g, errp)) {

@@ -49,7 +49,8 @@ static bool vgpu_fence_done(VGpuDevice *g, VGpuPending *p)
     }
     ring = g_hash_table_lookup(g->ring_signalled,
                                vgpu_ring_key(p->ctx_id, p->ring_idx));
-    return ring && *ring >= p->seq;
+    /* Ring sequence numbers start at 1: 0 waits for nothing. */
+    return !p->seq || (ring && *ring >= p->seq);
 }
 
 static void vgpu_fence_retire(VGpuDevice *g, VGpuPending *p)
@@ -113,11 +114,30 @@ void vgpu_fence_park(VGpuDevice *g, VirtQueueElement *elem,
     QTAILQ_INSERT_TAIL(&g->pending, p, next);
     trace_vgpu_fence_park(hdr->fence_id, p->seq);
     if (vgpu_renderer_create_fence(p->seq)) {
-        /* Without a renderer fence, answer once earlier ones are done. */
+        /*
+         * Without a renderer fence, answer once the fences before it are
+         * done: wait for the one before it, and hand its number back.
+         * Marking this one signalled instead would answer those early.
+         */
         qemu_log_mask(LOG_GUEST_ERROR, "virtio-gpu-gl: renderer refused "
                       "fence %" PRIu64 "\n", hdr->fence_id);
-        vgpu_fence_signalled(g, p->seq);
+        p->seq = --g->next_seq;
+        vgpu_worker_kick(g);
     }
+}
+
+/* The sequence number of the newest fence parked before p on p's ring. */
+static uint64_t vgpu_ring_last_seq(VGpuDevice *g, VGpuPending *p)
+{
+    VGpuPending *q;
+
+    for (q = QTAILQ_PREV(p, next); q; q = QTAILQ_PREV(q, next)) {
+        if (q->on_ring && q->ctx_id == p->ctx_id &&
+            q->ring_idx == p->ring_idx) {
+            return q->seq;
+        }
+    }
+    return 0;
 }
 
 void vgpu_fence_park_ring(VGpuDevice *g, VirtQueueElement *elem,
@@ -135,18 +155,33 @@ void vgpu_fence_park_ring(VGpuDevice *g, VirtQueueElement *elem,
                                p->seq);
     if (vgpu_renderer_create_ring_fence(hdr->ctx_id, hdr->ring_idx,
                                         p->seq)) {
+        /* As above: wait for the fence before it on the same ring. */
         qemu_log_mask(LOG_GUEST_ERROR, "virtio-gpu-gl: renderer refused "
                       "fence %" PRIu64 " on ring %u of context %u\n",
                       hdr->fence_id, hdr->ring_idx, hdr->ctx_id);
-        vgpu_fence_ring_signalled(g, hdr->ctx_id, hdr->ring_idx, p->seq);
+        p->seq = vgpu_ring_last_seq(g, p);
+        vgpu_worker_kick(g);
     }
 }
 
 void vgpu_fence_signalled(VGpuDevice *g, uint32_t seq)
 {
-    /* Any thread: publish, then let the main loop answer. */
+    uint32_t seen = qatomic_load_acquire(&g->signalled_seq);
+
+    /*
+     * Any thread.  The number only moves forward: a late signal of an
+     * older fence must not take back a newer one, or the requests
+     * between them would never be answered.
+     */
     trace_vgpu_fence_signalled(seq);
-    qatomic_store_release(&g->signalled_seq, seq);
+    while (!vgpu_seq_reached(seq, seen)) {
+        uint32_t was = qatomic_cmpxchg(&g->signalled_seq, seen, seq);
+
+        if (was == seen) {
+            break;
+        }
+        seen = was;
+    }
     vgpu_worker_kick(g);
 }
 

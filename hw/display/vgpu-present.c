@@ -181,6 +181,10 @@ void vgpu_present_fini(VGpuDevice *g)
         VGpuScanout *s = &g->scanout[i];
 
         if (s->con) {
+            /* The display lets go of a dmabuf it shows before it is freed. */
+            if (s->dmabuf_shown) {
+                dpy_gl_release_dmabuf(s->con, s->dmabuf_shown);
+            }
             dpy_gfx_replace_surface(s->con, NULL);
             graphic_console_close(s->con);
             s->con = NULL;

@@ -16,10 +16,6 @@
 #include "hw/display/vgpu.h"
 #include "trace.h"
 
-/* Gallium texture targets a resource may have (PIPE_BUFFER .. ). */
-#define VGPU_TARGET_BUFFER       0
-#define VGPU_MAX_TARGET          8
-#define VGPU_TARGET_TEXTURE_2D   2
 #define VGPU_BIND_RENDER_TARGET  (1 << 1)
 
 VGpuResource *vgpu_resource_find(VGpuDevice *g, uint32_t id)
@@ -67,9 +63,31 @@ static bool vgpu_format_is_scanout(uint32_t format)
     }
 }
 
-/* A new id must be non-zero, unused, and within the per-device bound. */
+static VGpuResource *vgpu_retired_find(VGpuDevice *g, uint32_t id)
+{
+    VGpuResource *r;
+
+    QTAILQ_FOREACH(r, &g->retired, next) {
+        if (r->id == id) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * A new id must be non-zero, unused, and within the per-device bound.
+ * Retired resources whose regions were let go are destroyed first, so
+ * their ids and their share of the bound come back.
+ */
 VGpuResult vgpu_check_new_id(VGpuDevice *g, const char *cmd, uint32_t id)
 {
+    vgpu_resources_reap(g);
+    if (id && vgpu_retired_find(g, id)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
+                           "%s: resource id %u is still held: a mapping of"
+                           " it is still in use", cmd, id);
+    }
     if (id == 0 || vgpu_resource_find(g, id)) {
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
                            "%s: resource id %u is %s", cmd, id,
@@ -130,6 +148,7 @@ VGpuResult vgpu_cmd_resource_create_2d(VGpuDevice *g, const VGpuCmd *cmd)
     }
     r = vgpu_resource_add(g, c->resource_id, c->format, c->width,
                           c->height);
+    r->target = VGPU_TARGET_TEXTURE_2D;
     r->layers = 1;
     return vgpu_ok();
 }
@@ -167,6 +186,7 @@ VGpuResult vgpu_cmd_resource_create_3d(VGpuDevice *g, const VGpuCmd *cmd)
     }
     r = vgpu_resource_add(g, c->resource_id, c->format, c->width,
                           c->height);
+    r->target = c->target;
     r->layers = MAX(c->depth, c->array_size);
     r->last_level = c->last_level;
     return vgpu_ok();
@@ -186,6 +206,14 @@ void vgpu_backing_unmap(VGpuDevice *g, VGpuResource *r)
     r->iov_cnt = 0;
 }
 
+/* The renderer lets go of r, which then goes; r is on neither list. */
+static void vgpu_resource_free(VGpuDevice *g, VGpuResource *r)
+{
+    vgpu_renderer_resource_unref(r->id);
+    g->num_resources--;
+    g_free(r);
+}
+
 static void vgpu_resource_destroy(VGpuDevice *g, VGpuResource *r)
 {
     trace_vgpu_resource_unref(r->id);
@@ -198,10 +226,26 @@ static void vgpu_resource_destroy(VGpuDevice *g, VGpuResource *r)
         vgpu_renderer_detach_iov(r->id);
         vgpu_backing_unmap(g, r);
     }
-    vgpu_renderer_resource_unref(r->id);
     QTAILQ_REMOVE(&g->resources, r, next);
-    g->num_resources--;
-    g_free(r);
+    if (!vgpu_hostmem_unmap_settled(g, r)) {
+        /* Freeing it now would free memory its region's users can reach. */
+        QTAILQ_INSERT_TAIL(&g->retired, r, next);
+        return;
+    }
+    vgpu_resource_free(g, r);
+}
+
+/* Destroy the retired resources whose regions have been let go. */
+void vgpu_resources_reap(VGpuDevice *g)
+{
+    VGpuResource *r, *tmp;
+
+    QTAILQ_FOREACH_SAFE(r, &g->retired, next, tmp) {
+        if (vgpu_hostmem_unmap_settled(g, r)) {
+            QTAILQ_REMOVE(&g->retired, r, next);
+            vgpu_resource_free(g, r);
+        }
+    }
 }
 
 VGpuResult vgpu_cmd_resource_unref(VGpuDevice *g, const VGpuCmd *cmd)
@@ -218,7 +262,30 @@ VGpuResult vgpu_cmd_resource_unref(VGpuDevice *g, const VGpuCmd *cmd)
     return vgpu_ok();
 }
 
-/* Guest RAM only: device memory would be bounce-buffered, not shared. */
+/*
+ * Is @mr, or a region that contains it, the host-visible region of a
+ * virtio-gpu-gl device?  Blobs mapped there are renderer memory that
+ * UNMAP_BLOB takes away: as backing, they would let a guest hold (and
+ * later reach) memory the renderer frees.
+ */
+static bool vgpu_is_hostmem(MemoryRegion *mr)
+{
+    for (; mr; mr = mr->container) {
+        if (mr->owner && object_dynamic_cast(mr->owner, TYPE_VGPU_GL) &&
+            mr == &VGPU_GL(mr->owner)->hostmem) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Guest RAM only: device memory (a VFIO BAR, say) would be
+ * bounce-buffered, not shared; ROM must not be written, and
+ * TRANSFER_FROM_HOST_3D writes backing; no device's host-visible region.
+ * The lookup is a read: Linux maps backing for the device to read, and
+ * behind a virtual IOMMU a write lookup would fail.
+ */
 static bool vgpu_is_guest_ram(VGpuDevice *g, uint64_t addr, uint32_t len)
 {
     VirtIODevice *vdev = VIRTIO_DEVICE(g);
@@ -228,7 +295,9 @@ static bool vgpu_is_guest_ram(VGpuDevice *g, uint64_t addr, uint32_t len)
     RCU_READ_LOCK_GUARD();
     mr = address_space_translate(vdev->dma_as, addr, &xlat, &plen, false,
                                  MEMTXATTRS_UNSPECIFIED);
-    return memory_region_is_ram(mr) && plen >= len;
+    return memory_region_is_ram(mr) && !memory_region_is_ram_device(mr) &&
+           !mr->readonly && !memory_region_is_romd(mr) &&
+           !vgpu_is_hostmem(mr) && plen >= len;
 }
 
 static bool vgpu_map_entry(VGpuDevice *g, uint64_t addr, uint32_t len,
@@ -448,4 +517,5 @@ void vgpu_resources_reset(VGpuDevice *g)
     QTAILQ_FOREACH_SAFE(r, &g->resources, next, tmp) {
         vgpu_resource_destroy(g, r);
     }
+    vgpu_resources_reap(g);
 }

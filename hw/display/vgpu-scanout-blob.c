@@ -136,9 +136,10 @@ void vgpu_scanout_blob_readback(VGpuDevice *g, VGpuScanout *s,
         ok = vgpu_blob_copy(r, s, dst, NULL);
     } else if (r->mapped) {
         ok = vgpu_blob_copy(r, s, dst, memory_region_get_ram_ptr(r->map_mr));
-    } else if (!vgpu_renderer_map(r->id, &mapped, &size) && mapped &&
-               size >= r->blob_size) {
-        ok = vgpu_blob_copy(r, s, dst, mapped);
+    } else if (!vgpu_renderer_map(r->id, &mapped, &size)) {
+        /* Unmapped whatever its size, or no later MAP_BLOB would work. */
+        ok = mapped && size >= r->blob_size &&
+             vgpu_blob_copy(r, s, dst, mapped);
         vgpu_renderer_unmap(r->id);
     } else {
         ok = false;

@@ -264,6 +264,18 @@ VGpuResult vgpu_cmd_set_scanout(VGpuDevice *g, const VGpuCmd *cmd)
     if (!r) {
         return res;
     }
+    /*
+     * Only a picture can be shown: a buffer's "width" is its size in
+     * bytes (up to 1 GiB), so as a scanout it would ask for frames of
+     * many gigabytes and line sizes no display can take.
+     */
+    if (r->blob || (r->target != VGPU_TARGET_TEXTURE_2D &&
+                    r->target != VGPU_TARGET_TEXTURE_RECT)) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "SET_SCANOUT: resource %u is %s, not a 2D "
+                           "texture", r->id, r->blob ? "a blob (use "
+                           "SET_SCANOUT_BLOB)" : "of another target");
+    }
     if (!c->r.width || !c->r.height ||
         c->r.x > r->width || c->r.width > r->width - c->r.x ||
         c->r.y > r->height || c->r.height > r->height - c->r.y) {

@@ -18,6 +18,7 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/atomic.h"
+#include "qemu/log.h"
 #include "qemu/main-loop.h"
 #include "qemu/rcu.h"
 #include "qemu/thread.h"
@@ -44,7 +45,14 @@ static void *vgpu_worker_run(void *opaque)
         bql_lock();
         if (qatomic_read(&g->worker_quit)) {
             vgpu_drop_guest_state(g);
-            vgpu_renderer_fini(g);
+            if (vgpu_hostmem_drain(g)) {
+                vgpu_renderer_fini(g);
+            } else {
+                /* Leaked rather than freed under a user's feet. */
+                qemu_log_mask(LOG_GUEST_ERROR, "virtio-gpu-gl: blob regions"
+                              " still in use at unrealize; the renderer "
+                              "stays\n");
+            }
             bql_unlock();
             break;
         }

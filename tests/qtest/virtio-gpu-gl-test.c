@@ -795,6 +795,26 @@ static void test_set_scanout_rect_outside(QVirtioGpuGl *gpu)
     assert_resp(&r, VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
 }
 
+/*
+ * A buffer is no picture: its width is its size in bytes, up to 1 GiB,
+ * which as a scanout asked for frames of gigabytes and line sizes that
+ * overflow (VNC and SPICE then abort QEMU).
+ */
+static void test_set_scanout_buffer(QVirtioGpuGl *gpu)
+{
+    struct virtio_gpu_resource_create_3d c = make_buffer_3d(RES_A, BUF_BYTES);
+    QVirtioGpuGlResp r;
+
+    /* In a scanout format, so only its target gives it away. */
+    c.format = cpu_to_le32(VIRGL_FORMAT_B8G8R8A8_UNORM);
+    r = send_cmd(gpu, &c, sizeof(c));
+    assert_ok(&r);
+    r = set_scanout(gpu, 0, RES_A, BUF_BYTES, 1);
+    assert_resp(&r, VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
+    r = resource_flush(gpu, RES_A);
+    assert_header_written(&r);
+}
+
 static void test_set_scanout_unknown(QVirtioGpuGl *gpu)
 {
     QVirtioGpuGlResp r = set_scanout(gpu, 0, RES_UNKNOWN,
@@ -1557,6 +1577,63 @@ static void test_unref_while_mapped(QVirtioGpuGl *gpu)
     create_2d_ok(gpu, RES_B);
 }
 
+/*
+ * UNMAP_BLOB, UNREF and a new blob of the same id mapped at the same
+ * offset, back to back: the old region may still be in use after UNMAP
+ * (an RCU grace period), and no command after it may free or reuse what
+ * it reaches until it is let go.  The device answers each in turn.
+ */
+static void test_map_unmap_unref_reuse(QVirtioGpuGl *gpu)
+{
+    uint64_t hostmem;
+    QVirtioGpuGlResp r;
+
+    /* In the guest's memory map, or unmapping it waits for nothing. */
+    g_assert_true(qvirtio_gpu_gl_map_hostmem(gpu, &hostmem) ||
+                  !gpu->map_hostmem);
+    create_host3d_blob_ok(gpu, RES_A);
+    r = map_blob(gpu, RES_A, 0, NULL);
+    assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    r = unmap_blob(gpu, RES_A);
+    assert_ok(&r);
+    r = resource_cmd(gpu, VIRTIO_GPU_CMD_RESOURCE_UNREF, 0, RES_A);
+    assert_ok(&r);
+    host3d_blob_ok(gpu, RES_A, BLOB_ID + 1);
+    r = map_blob(gpu, RES_A, 0, NULL);
+    assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
+}
+
+/*
+ * A hostile guest: the host-visible region as another resource's
+ * backing.  That backing would keep the blob's region alive after
+ * UNMAP_BLOB, and reach the renderer's memory once UNREF has freed it.
+ * The device must refuse it, and UNREF must not wait for it.
+ */
+static void test_attach_backing_in_hostmem(QVirtioGpuGl *gpu)
+{
+    uint64_t hostmem;
+    QVirtioGpuGlResp r;
+
+    if (!qvirtio_gpu_gl_map_hostmem(gpu, &hostmem)) {
+        g_test_skip("no host-visible region a qtest can address on this "
+                    "transport (virtio-mmio)");
+        return;
+    }
+    create_host3d_blob_ok(gpu, RES_A);
+    r = map_blob(gpu, RES_A, 0, NULL);
+    assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    /* The blob is there: what the guest writes it reads back. */
+    qtest_writel(gpu->qts, hostmem, 0x5eed1e55);
+    g_assert_cmphex(qtest_readl(gpu->qts, hostmem), ==, 0x5eed1e55);
+    create_2d_ok(gpu, RES_B);
+    r = attach_backing(gpu, RES_B, hostmem, BLOB_SIZE);
+    assert_resp(&r, VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
+    r = resource_cmd(gpu, VIRTIO_GPU_CMD_RESOURCE_UNREF, 0, RES_A);
+    assert_ok(&r);
+    r = transfer_2d(gpu, RES_B, 0, RES_2D_SIZE);
+    assert_error(&r);
+}
+
 static QVirtioGpuGlResp assign_uuid(QVirtioGpuGl *gpu, uint32_t res_id,
                                     uint8_t *uuid)
 {
@@ -1936,6 +2013,7 @@ static const GpuTest gpu_tests[] = {
     { "set-scanout/bad-scanout-id", test_set_scanout_bad_id },
     { "set-scanout/rect-outside", test_set_scanout_rect_outside },
     { "set-scanout/unknown-resource", test_set_scanout_unknown },
+    { "set-scanout/buffer-resource", test_set_scanout_buffer },
     { "set-scanout/disable", test_set_scanout_disable },
     { "resource-flush/ok", test_flush_ok },
     { "resource-flush/unknown-resource", test_flush_unknown },
@@ -1992,6 +2070,9 @@ static const GpuTest gpu_tests[] = {
     { "map-blob/2d-resource", test_map_2d_resource, MODERN_OPTS },
     { "unmap-blob/not-mapped", test_unmap_not_mapped, MODERN_OPTS },
     { "resource-unref/while-mapped", test_unref_while_mapped, MODERN_OPTS },
+    { "attach-backing/in-hostmem", test_attach_backing_in_hostmem,
+      MODERN_OPTS },
+    { "map-blob/unmap-unref-reuse", test_map_unmap_unref_reuse, MODERN_OPTS },
     { "assign-uuid/ok", test_assign_uuid_ok, MODERN_OPTS },
     { "assign-uuid/unknown-resource", test_assign_uuid_unknown, MODERN_OPTS },
     { "ctx-create/context-init-venus", test_ctx_create_venus, MODERN_OPTS },

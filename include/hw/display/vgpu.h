@@ -38,6 +38,12 @@ OBJECT_DECLARE_SIMPLE_TYPE(VGpuDevice, VGPU_GL)
 #define VGPU_MAX_BLOB_SIZE      (4 * GiB)
 #define VGPU_MAX_RINGS          64      /* fence rings per context */
 
+/* Gallium texture targets a resource may have (PIPE_BUFFER .. ). */
+#define VGPU_TARGET_BUFFER      0
+#define VGPU_TARGET_TEXTURE_2D  2
+#define VGPU_TARGET_TEXTURE_RECT 5
+#define VGPU_MAX_TARGET         8
+
 /* One checked command: header and body already in host byte order. */
 typedef struct VGpuCmd {
     struct virtio_gpu_ctrl_hdr hdr;
@@ -87,6 +93,7 @@ typedef struct VGpuResource {
     uint32_t id;
     uint32_t format;
     uint32_t width, height;
+    uint32_t target;          /* Gallium texture target (2D for 2D ones) */
     uint32_t layers;          /* max(depth, array_size) */
     uint32_t last_level;
     struct iovec *iov;        /* guest backing, mapped */
@@ -98,6 +105,12 @@ typedef struct VGpuResource {
     bool mapped;              /* in the host-visible region */
     uint64_t map_offset, map_size;
     MemoryRegion *map_mr;
+    /*
+     * An unmapped region someone may still use: the renderer's memory
+     * stays mapped, and the resource alive in the renderer, until its
+     * last user lets go (vgpu-blob.c).
+     */
+    struct VGpuBlobRegion *unmap_pending;
     bool has_uuid;
     QemuUUID uuid;
     QTAILQ_ENTRY(VGpuResource) next;
@@ -176,7 +189,17 @@ struct VGpuDevice {
 
     VGpuScanout scanout[VIRTIO_GPU_MAX_SCANOUTS];
     QTAILQ_HEAD(, VGpuResource) resources;
+    /*
+     * Unreffed by the guest while an unmapped region of theirs is still
+     * in use: destroyed once it is let go (vgpu_resources_reap).  They
+     * count in num_resources until then, so they stay bounded.
+     */
+    QTAILQ_HEAD(, VGpuResource) retired;
     unsigned int num_resources;
+    /* Unmapped regions still in use: the control queue waits for them. */
+    unsigned int unmaps_pending;
+    int64_t unmap_stall_since;   /* QEMU_CLOCK_REALTIME ms */
+    bool unmap_stall_logged;
     unsigned long *contexts;     /* bitmap of live context ids */
 
     /* Fences: responses parked in submission order. */
@@ -255,6 +278,7 @@ VGpuResult vgpu_cmd_transfer_to_host_2d(VGpuDevice *g, const VGpuCmd *cmd);
 VGpuResult vgpu_cmd_transfer_to_host_3d(VGpuDevice *g, const VGpuCmd *cmd);
 VGpuResult vgpu_cmd_transfer_from_host_3d(VGpuDevice *g, const VGpuCmd *cmd);
 void vgpu_resources_reset(VGpuDevice *g);
+void vgpu_resources_reap(VGpuDevice *g);
 
 /* vgpu-blob.c */
 VGpuResult vgpu_cmd_resource_create_blob(VGpuDevice *g, const VGpuCmd *cmd);
@@ -262,6 +286,9 @@ VGpuResult vgpu_cmd_resource_map_blob(VGpuDevice *g, const VGpuCmd *cmd);
 VGpuResult vgpu_cmd_resource_unmap_blob(VGpuDevice *g, const VGpuCmd *cmd);
 VGpuResult vgpu_cmd_resource_assign_uuid(VGpuDevice *g, const VGpuCmd *cmd);
 void vgpu_hostmem_unmap(VGpuDevice *g, VGpuResource *r);
+bool vgpu_hostmem_unmap_settled(VGpuDevice *g, VGpuResource *r);
+bool vgpu_hostmem_busy(VGpuDevice *g);
+bool vgpu_hostmem_drain(VGpuDevice *g);
 
 /* vgpu-context.c */
 bool vgpu_context_exists(VGpuDevice *g, uint32_t ctx_id);

@@ -14,6 +14,8 @@
 #include "qemu/bswap.h"
 #include "standard-headers/linux/virtio_ids.h"
 #include "standard-headers/linux/virtio_config.h"
+#include "standard-headers/linux/pci_regs.h"
+#include "standard-headers/linux/virtio_pci.h"
 #include "qgraph.h"
 #include "qgraph_internal.h"   /* qos_graph_has_edge() */
 #include "pci.h"
@@ -186,6 +188,46 @@ static void *virtio_gpu_gl_device_create(void *virtio_dev,
     return &dev->obj;
 }
 
+bool qvirtio_gpu_gl_map_hostmem(QVirtioGpuGl *gpu, uint64_t *addr)
+{
+    return gpu->map_hostmem && gpu->map_hostmem(gpu, addr);
+}
+
+/*
+ * virtio-gpu-gl-pci: the BAR that the virtio shared memory capability
+ * for the host-visible region names, or -1 when there is none.
+ */
+static int virtio_gpu_gl_pci_hostmem_bar(QPCIDevice *pdev)
+{
+    uint8_t cap = 0;
+
+    while ((cap = qpci_find_capability(pdev, PCI_CAP_ID_VNDR, cap))) {
+        uint8_t type = qpci_config_readb(pdev, cap +
+                           offsetof(struct virtio_pci_cap, cfg_type));
+        uint8_t id = qpci_config_readb(pdev, cap +
+                           offsetof(struct virtio_pci_cap, id));
+
+        if (type == VIRTIO_PCI_CAP_SHARED_MEMORY_CFG &&
+            id == VIRTIO_GPU_SHM_ID_HOST_VISIBLE) {
+            return qpci_config_readb(pdev, cap +
+                       offsetof(struct virtio_pci_cap, bar));
+        }
+    }
+    return -1;
+}
+
+static bool virtio_gpu_gl_pci_map_hostmem(QVirtioGpuGl *gpu, uint64_t *addr)
+{
+    QVirtioGpuGlPCI *dev = container_of(gpu, QVirtioGpuGlPCI, gpu);
+    int bar = virtio_gpu_gl_pci_hostmem_bar(dev->pci_vdev.pdev);
+
+    if (bar < 0) {
+        return false;
+    }
+    *addr = qpci_iomap(dev->pci_vdev.pdev, bar, NULL).addr;
+    return true;
+}
+
 /* virtio-gpu-gl-pci */
 static void *virtio_gpu_gl_pci_get_driver(void *object, const char *interface)
 {
@@ -205,6 +247,7 @@ static void *virtio_gpu_gl_pci_create(void *pci_bus, QGuestAllocator *t_alloc,
     dev->gpu.qts = ((QPCIBus *)pci_bus)->qts;
     g_assert_cmphex(dev->gpu.vdev->device_type, ==, VIRTIO_ID_GPU);
 
+    dev->gpu.map_hostmem = virtio_gpu_gl_pci_map_hostmem;
     obj->get_driver = virtio_gpu_gl_pci_get_driver;
     /* obj is the first member, so this frees the whole node */
     obj->free = g_free;

@@ -37,6 +37,8 @@ struct QVirtioGpuGl {
     uint64_t features;          /* as negotiated */
     uint32_t num_scanouts;      /* from the device configuration */
     uint32_t num_capsets;
+    /* The transport's way to the host-visible region, NULL if it has none */
+    bool (*map_hostmem)(QVirtioGpuGl *gpu, uint64_t *addr);
 };
 
 struct QVirtioGpuGlPCI {
@@ -81,5 +83,12 @@ uint32_t qvirtio_gpu_gl_transact(QVirtioGpuGl *gpu, QVirtQueue *vq,
 QVirtioGpuGlResp qvirtio_gpu_gl_command(QVirtioGpuGl *gpu,
                                         const void *req, size_t req_len,
                                         void *resp, size_t resp_len);
+
+/*
+ * Give the device's host-visible region (hostmem) a guest physical
+ * address and return it in @addr; false when the transport has no such
+ * region the test can reach (virtio-mmio, or hostmem is off).
+ */
+bool qvirtio_gpu_gl_map_hostmem(QVirtioGpuGl *gpu, uint64_t *addr);
 
 #endif

@@ -152,6 +152,12 @@ static bool vgpu_check_conf(VGpuDevice *g, Error **errp)
                    g->conf.max_outputs, VIRTIO_GPU_MAX_SCANOUTS);
         return false;
     }
+    if (!g->conf.max_backing_entries) {
+        error_setg(errp, "max_backing_entries=0 leaves no resource any "
+                   "backing: use at least 1 (default %d)",
+                   VGPU_DEFAULT_BACKING_ENTRIES);
+        return false;
+    }
     if (g->conf.xres < 16 || g->conf.yres < 16 ||
         g->conf.xres > VGPU_MAX_DIMENSION ||
         g->conf.yres > VGPU_MAX_DIMENSION) {
@@ -252,6 +258,9 @@ static void vgpu_reset(VirtIODevice *vdev)
 
 static const Property vgpu_properties[] = {
     DEFINE_PROP_UINT32("max_outputs", VGpuDevice, conf.max_outputs, 1),
+    DEFINE_PROP_UINT32("max_backing_entries", VGpuDevice,
+                       conf.max_backing_entries,
+                       VGPU_DEFAULT_BACKING_ENTRIES),
     DEFINE_PROP_UINT32("xres", VGpuDevice, conf.xres, 1280),
     DEFINE_PROP_UINT32("yres", VGpuDevice, conf.yres, 800),
     DEFINE_PROP_BOOL("edid", VGpuDevice, conf.edid, true),

@@ -201,6 +201,7 @@ void vgpu_backing_unmap(VGpuDevice *g, VGpuResource *r)
         dma_memory_unmap(vdev->dma_as, r->iov[i].iov_base, r->iov[i].iov_len,
                          DMA_DIRECTION_TO_DEVICE, r->iov[i].iov_len);
     }
+    g->backing_entries -= r->iov_cnt;
     g_free(r->iov);
     r->iov = NULL;
     r->iov_cnt = 0;
@@ -341,6 +342,14 @@ VGpuResult vgpu_backing_map(VGpuDevice *g, VGpuResource *r,
                            "%s: %u entries, %zu bytes of them sent", name,
                            nr_entries, cmd->payload_len);
     }
+    /* Entries of one page each would otherwise grow host memory freely. */
+    if (nr_entries > g->conf.max_backing_entries - g->backing_entries) {
+        return vgpu_reject(VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY,
+                           "%s: %u more backing entries would pass the "
+                           "device's max_backing_entries=%u (%" PRIu64
+                           " in use)", name, nr_entries,
+                           g->conf.max_backing_entries, g->backing_entries);
+    }
     r->iov = g_new0(struct iovec, nr_entries);
     for (i = 0; i < nr_entries; i++) {
         iov_to_buf(cmd->payload_iov, cmd->payload_iov_cnt,
@@ -356,6 +365,7 @@ VGpuResult vgpu_backing_map(VGpuDevice *g, VGpuResource *r,
                                "guest RAM", name, i, addr, len);
         }
         r->iov_cnt++;
+        g->backing_entries++;
     }
     return vgpu_ok();
 }

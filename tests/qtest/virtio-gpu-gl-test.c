@@ -688,6 +688,33 @@ static void test_attach_backing_huge_nr_entries(QVirtioGpuGl *gpu)
 }
 
 /*
+ * The backing entries of all resources together are bounded by
+ * max_backing_entries: one entry a page, a guest could otherwise make
+ * the host hold 16 MiB of entries per resource for 64K resources.  Over
+ * the bound a guest gets ERR_OUT_OF_MEMORY; what it frees comes back.
+ */
+#define BUDGET_OPTS         "max_backing_entries=3"
+
+static void test_attach_backing_over_budget(QVirtioGpuGl *gpu)
+{
+    uint64_t base = guest_alloc(gpu->alloc, RES_2D_BYTES);
+    uint64_t addr[2] = { base, base + RES_2D_BYTES / 2 };
+    uint32_t len[2] = { RES_2D_BYTES / 2, RES_2D_BYTES / 2 };
+    QVirtioGpuGlResp r;
+
+    create_2d_ok(gpu, RES_A);
+    create_2d_ok(gpu, RES_B);
+    r = attach_backing_entries(gpu, RES_A, addr, len, 2, 2);
+    assert_ok(&r);
+    r = attach_backing_entries(gpu, RES_B, addr, len, 2, 2);
+    assert_resp(&r, VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY);
+    r = resource_cmd(gpu, VIRTIO_GPU_CMD_RESOURCE_DETACH_BACKING, 0, RES_A);
+    assert_ok(&r);
+    r = attach_backing_entries(gpu, RES_B, addr, len, 2, 2);
+    assert_ok(&r);
+}
+
+/*
  * 1 << 60 is beyond the RAM and device windows of pc and virt.  The
  * 64 KiB case is larger than QEMU's DMA bounce buffer; the one-page case
  * fits in it, so a device that maps entries with address_space_map()
@@ -2001,6 +2028,8 @@ static const GpuTest gpu_tests[] = {
     { "attach-backing/ok", test_attach_backing_ok },
     { "attach-backing/unknown-resource", test_attach_backing_unknown },
     { "attach-backing/huge-nr-entries", test_attach_backing_huge_nr_entries },
+    { "attach-backing/over-budget", test_attach_backing_over_budget,
+      BUDGET_OPTS },
     { "attach-backing/outside-ram", test_attach_backing_outside_ram },
     { "attach-backing/outside-ram-page",
       test_attach_backing_outside_ram_page },

@@ -31,6 +31,12 @@ OBJECT_DECLARE_SIMPLE_TYPE(VGpuDevice, VGPU_GL)
 #define VGPU_MAX_RESOURCES      (64 * 1024)
 #define VGPU_MAX_CONTEXTS       (1024)
 #define VGPU_MAX_BACKING_PAGES  (1024 * 1024)   /* mem entries per resource */
+/*
+ * Default bound on the backing entries of all resources together: each
+ * costs 16 bytes of host memory (64 MiB in all), and 4M entries cover
+ * 16 GiB of guest memory even in single pages.
+ */
+#define VGPU_DEFAULT_BACKING_ENTRIES    (4 * 1024 * 1024)
 #define VGPU_MAX_SUBMIT         (16 * MiB)      /* one SUBMIT_3D */
 #define VGPU_MAX_DIMENSION      (16384)
 #define VGPU_MAX_BUFFER_SIZE    (1u << 30)      /* PIPE_BUFFER width */
@@ -169,6 +175,7 @@ typedef struct VGpuPending {
 
 typedef struct VGpuConf {
     uint32_t max_outputs;
+    uint32_t max_backing_entries; /* of all resources together */
     uint32_t xres, yres;
     bool edid;
     bool dmabuf;                 /* scanouts by dmabuf where possible */
@@ -196,6 +203,7 @@ struct VGpuDevice {
      */
     QTAILQ_HEAD(, VGpuResource) retired;
     unsigned int num_resources;
+    uint64_t backing_entries;    /* mapped, of all resources together */
     /* Unmapped regions still in use: the control queue waits for them. */
     unsigned int unmaps_pending;
     int64_t unmap_stall_since;   /* QEMU_CLOCK_REALTIME ms */

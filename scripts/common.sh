@@ -50,6 +50,11 @@ if [[ $- == *e* ]]; then
         "$BASH_COMMAND"' ERR
 fi
 
+# Did a benchmark run (tests/bench/run.py) write figures to JSON?
+vgpu_bench_has_figures() {
+    grep -q '"figures"' "$1" 2>/dev/null
+}
+
 vgpu_log() {
     printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2
 }

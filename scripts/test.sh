@@ -62,7 +62,7 @@ run_benchmark() {
     if ! "$@"; then
         vgpu_log "benchmark $name failed (its output above says why)"
         line="0 passed, 1 failed, 0 skipped"
-    elif ! grep -q '"figures"' "$json" 2>/dev/null; then
+    elif ! vgpu_bench_has_figures "$json"; then
         vgpu_log "benchmark $name wrote no figures to $json"
         line="0 passed, 1 failed, 0 skipped"
     fi

@@ -206,7 +206,7 @@ run_bench() {
     if ! python3 "$VGPU_SRC/tests/bench/run.py" --module "$LABEL=$MODULES" \
             --repeat 3 --output "$OUTPUT/bench.json"; then
         verdict=FAIL why="run.py failed (its output above says why)"
-    elif ! grep -q '"figures"' "$OUTPUT/bench.json"; then
+    elif ! vgpu_bench_has_figures "$OUTPUT/bench.json"; then
         verdict=FAIL why="no figures in $OUTPUT/bench.json"
     fi
     printf 'bench\tmicro-benchmark\t%s\t%s\n' "$verdict" "$why" \

@@ -179,15 +179,20 @@ static bool vgpu_hostmem_overlaps(VGpuDevice *g, uint64_t offset,
  * through QEMU's own page tables and take any host address (llvmpipe's
  * buffers need not start on a page) and guest pages of 4K.
  */
+static bool vgpu_accel_takes_any_address(void)
+{
+    return tcg_enabled() || qtest_enabled();
+}
+
 static size_t vgpu_blob_map_align(void)
 {
-    return tcg_enabled() || qtest_enabled() ? 4 * KiB
-                                            : qemu_real_host_page_size();
+    return vgpu_accel_takes_any_address() ? 4 * KiB
+                                          : qemu_real_host_page_size();
 }
 
 static bool vgpu_blob_mapping_usable(const void *data)
 {
-    return tcg_enabled() || qtest_enabled() ||
+    return vgpu_accel_takes_any_address() ||
            (uintptr_t)data % qemu_real_host_page_size() == 0;
 }
 
@@ -206,11 +211,6 @@ static VGpuResult vgpu_map_check(VGpuDevice *g, VGpuResource *r,
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
                            "RESOURCE_MAP_BLOB: resource %u is already mapped"
                            " at 0x%" PRIx64, r->id, r->map_offset);
-    }
-    if (!vgpu_hostmem_unmap_settled(g, r)) {
-        return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC,
-                           "RESOURCE_MAP_BLOB: resource %u's last mapping "
-                           "is still in use", r->id);
     }
     if (offset % vgpu_blob_map_align() || offset >= region ||
         r->blob_size > region - offset) {

@@ -63,31 +63,13 @@ static bool vgpu_format_is_scanout(uint32_t format)
     }
 }
 
-static VGpuResource *vgpu_retired_find(VGpuDevice *g, uint32_t id)
-{
-    VGpuResource *r;
-
-    QTAILQ_FOREACH(r, &g->retired, next) {
-        if (r->id == id) {
-            return r;
-        }
-    }
-    return NULL;
-}
-
 /*
  * A new id must be non-zero, unused, and within the per-device bound.
- * Retired resources whose regions were let go are destroyed first, so
- * their ids and their share of the bound come back.
+ * (Retired resources never hold an id here: no command runs while one
+ * waits for its region, see vgpu_hostmem_busy.)
  */
 VGpuResult vgpu_check_new_id(VGpuDevice *g, const char *cmd, uint32_t id)
 {
-    vgpu_resources_reap(g);
-    if (id && vgpu_retired_find(g, id)) {
-        return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
-                           "%s: resource id %u is still held: a mapping of"
-                           " it is still in use", cmd, id);
-    }
     if (id == 0 || vgpu_resource_find(g, id)) {
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID,
                            "%s: resource id %u is %s", cmd, id,

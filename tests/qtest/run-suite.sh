@@ -6,8 +6,9 @@
 # crash, abort or hang in one case cannot hide the others.  Prints one
 # "QTEST <path>: PASS|FAIL <reason>" line per case, writes the same as TSV
 # (path, PASS|FAIL|SKIP, reason) to RESULT_FILE and ends with "N passed,
-# N failed, N skipped".  Exits 0 whenever the suite ran, whatever the cases did (the
-# caller compares against a baseline), and 2 when it could not run.
+# N failed, N skipped".  Exits 0 whenever the suite ran, whatever the
+# cases did (the caller compares against a baseline), and 2 when it could
+# not run.
 #
 # MODULE_DIR is passed as QEMU_MODULE_DIR, so it picks the device module
 # under test (QEMU falls back to its own module directory for the rest).

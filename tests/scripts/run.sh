@@ -7,7 +7,7 @@
 #
 # Usage: tests/scripts/run.sh RESULT_TSV
 # Prints "SCRIPTS <case>: PASS|FAIL <why>", writes the same as TSV, and
-# ends with "N passed, N failed".
+# ends with "N passed, N failed, 0 skipped".
 
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/common.sh"

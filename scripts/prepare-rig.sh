@@ -66,6 +66,10 @@ build_modules "$WORK/modules-stand-in" -Drenderer=recording-stand-in \
     -Dui_opengl=disabled
 # Its dmabuf path test runs egl-headless, which needs our ui-opengl here.
 ln -sfn "$MODULES/ui-opengl.so" "$WORK/modules-stand-in/ui-opengl.so"
+# The command fuzzer: libFuzzer needs clang.
+vgpu_log "building the command fuzzer (clang, libFuzzer, ASan and UBSan)"
+CC=clang build_modules "$WORK/fuzzer" -Dfuzzer=true \
+    -Drenderer=recording-stand-in -Dui_opengl=disabled
 
 # Debian's stock device with our ui-opengl: QEMU looks in QEMU_MODULE_DIR
 # first and falls back to its own directory, so this directory holds only
@@ -86,6 +90,7 @@ vgpu_log "building the guest programs"
     echo "VGPU_OUR_MODULES_ASAN=$WORK/modules-asan"
     echo "VGPU_OUR_MODULES_STAND_IN=$WORK/modules-stand-in"
     echo "VGPU_STOCK_UI_MODULES=$WORK/modules-stock-ui"
+    echo "VGPU_FUZZER=$WORK/fuzzer/vgpu-fuzz"
     echo "VGPU_LIBASAN=$(gcc -print-file-name=libasan.so)"
     echo "VGPU_STOCK_MODULES=$(dirname "$(ls /usr/lib/*/qemu/hw-display-virtio-gpu-gl.so | head -n1)")"
 } > "$WORK/rig.env.tmp"

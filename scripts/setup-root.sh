@@ -26,8 +26,8 @@ VGPU_ROOT_PACKAGES=(
     libvulkan-dev
     # guest images
     e2fsprogs cpio xz-utils zstd kmod busybox-static mmdebstrap
-    # tests
-    valgrind
+    # tests; clang's libFuzzer for the command fuzzer
+    valgrind clang libclang-rt-19-dev
     # display clients the display tests check pictures with: a VNC
     # client, a SPICE client, a D-Bus session bus, window resizing
     gvncviewer spice-client-gtk dbus-daemon xdotool

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # QEMU's checkpatch.pl, from the fetched QEMU source, on every C file we
-# own that goes into QEMU's tree (the device, its header, the qtest suite).
+# own that goes into QEMU's tree (the device, its header, the qtest suite)
+# and on the fuzzer that runs the device's handlers.
 #
 # Usage: tests/checkpatch.sh QEMU_SOURCE RESULT_TSV
 # Prints "STYLE <file>: PASS|FAIL <first complaint>", writes the same as
@@ -21,7 +22,8 @@ passed=0
 failed=0
 cd "$VGPU_SRC"
 for f in hw/display/*.[ch] include/hw/display/*.h ui/*.c include/ui/*.h \
-    tests/qtest/*.c tests/qtest/libqos/*.[ch] tests/stand-in/*.c; do
+    tests/qtest/*.c tests/qtest/libqos/*.[ch] tests/stand-in/*.c \
+    tests/fuzz/*.[ch]; do
     out=$(perl "$CHECKPATCH" --no-tree --terse -f "$f" 2>&1)
     if [ $? -eq 0 ] && ! grep -q 'WARNING' <<<"$out"; then
         outcome=PASS why=

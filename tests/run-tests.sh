@@ -8,7 +8,7 @@
 #
 # Usage: tests/run-tests.sh [--module stock|ours|LABEL=DIR] [--output DIR]
 #                           [--display SPEC]
-#                           [--only scripts|qtest|functional|asan|contract|bench]
+#                 [--only scripts|qtest|functional|asan|contract|fuzz|bench]
 #                           [--filter SUBSTRING]...
 #                           [--update-baseline]
 #
@@ -54,10 +54,10 @@ while [ $# -gt 0 ]; do
     --output) OUTPUT=$2; shift 2 ;;
     --only)
         case "$2" in
-        scripts|qtest|functional|asan|contract|bench) ONLY=$2 ;;
+        scripts|qtest|functional|asan|contract|fuzz|bench) ONLY=$2 ;;
         style) ONLY=scripts ;;
         *) vgpu_die "--only takes scripts, qtest, functional, asan," \
-            "contract or bench," \
+            "contract, fuzz or bench," \
             "not '$2'" ;;
         esac
         shift 2 ;;
@@ -200,6 +200,15 @@ run_contract() {
         >> "$OUTPUT/outcomes.tsv"
 }
 
+# The command fuzzer: its seeds, its regressions, and a coverage-guided
+# run (VGPU_FUZZ_SECONDS, default 90) whose corpus grows in the cache.
+run_fuzz() {
+    bash "$VGPU_SRC/tests/fuzz/run.sh" "$VGPU_FUZZER" \
+        "$VGPU_CACHE/fuzz-corpus" "$OUTPUT/fuzz" "$OUTPUT/fuzz.tsv" \
+        "${VGPU_FUZZ_SECONDS:-90}"
+    sed "s/^/fuzz\t/" "$OUTPUT/fuzz.tsv" >> "$OUTPUT/outcomes.tsv"
+}
+
 run_bench() {
     vgpu_log "micro-benchmark in an aarch64 guest"
     local verdict=PASS why=
@@ -232,6 +241,10 @@ phase_applies() {
         [ "$LABEL" = ours ] && return 0
         vgpu_log "phase contract: not for '$LABEL' (the stand-in renderer" \
             "is built into our module only)" ;;
+    fuzz)
+        [ "$LABEL" = ours ] && return 0
+        vgpu_log "phase fuzz: not for '$LABEL' (the fuzzer links our" \
+            "device's sources)" ;;
     *) return 0 ;;
     esac
     return 1
@@ -286,7 +299,7 @@ RAN_SUITES=
 if [ -n "$ONLY" ]; then
     PHASES=("$ONLY")
 else
-    PHASES=(scripts qtest functional asan contract bench)
+    PHASES=(scripts qtest functional asan contract fuzz bench)
 fi
 for phase in "${PHASES[@]}"; do
     run_phase "$phase"

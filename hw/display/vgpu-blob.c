@@ -112,6 +112,8 @@ VGpuResult vgpu_cmd_resource_create_blob(VGpuDevice *g, const VGpuCmd *cmd)
 {
     const struct virtio_gpu_resource_create_blob *c = &cmd->u.create_blob;
     VGpuResource tmp = { .id = c->resource_id };
+    uint64_t host_bytes = c->blob_mem == VIRTIO_GPU_BLOB_MEM_GUEST ? 0 :
+                          c->size;
     VGpuResource *r;
     VGpuResult res;
 
@@ -122,6 +124,10 @@ VGpuResult vgpu_cmd_resource_create_blob(VGpuDevice *g, const VGpuCmd *cmd)
     res = vgpu_check_new_id(g, "RESOURCE_CREATE_BLOB", c->resource_id);
     if (res.type == VIRTIO_GPU_RESP_OK_NODATA) {
         res = vgpu_blob_check(g, cmd);
+    }
+    /* Host blobs are renderer memory; guest ones live in guest RAM. */
+    if (res.type == VIRTIO_GPU_RESP_OK_NODATA && host_bytes) {
+        res = vgpu_budget_check_bytes(g, "RESOURCE_CREATE_BLOB", host_bytes);
     }
     if (res.type == VIRTIO_GPU_RESP_OK_NODATA && c->nr_entries) {
         res = vgpu_backing_map(g, &tmp, cmd, "RESOURCE_CREATE_BLOB",
@@ -153,6 +159,7 @@ VGpuResult vgpu_cmd_resource_create_blob(VGpuDevice *g, const VGpuCmd *cmd)
     r->blob_size = c->size;
     r->iov = tmp.iov;
     r->iov_cnt = tmp.iov_cnt;
+    vgpu_budget_charge(g, r, host_bytes);
     return vgpu_ok();
 }
 

@@ -7,6 +7,7 @@
 #include "qemu/osdep.h"
 #include "qemu/bitmap.h"
 #include "qemu/iov.h"
+#include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "hw/display/vgpu.h"
 #include "trace.h"
@@ -135,10 +136,28 @@ static bool vgpu_context_init_ok(VGpuDevice *g, uint32_t context_init)
            (!capset || vgpu_capset_known(g, capset));
 }
 
+/*
+ * Venus and DRM contexts live in virglrenderer's render server, a
+ * process of its own: when it refuses one, the host is at fault (the
+ * server died or cannot start), and the user must hear of it.
+ */
+static void vgpu_warn_context_refused(uint32_t context_init)
+{
+    uint32_t capset = context_init & VIRTIO_GPU_CONTEXT_INIT_CAPSET_ID_MASK;
+
+    if (capset == VIRTIO_GPU_CAPSET_VENUS || capset == VIRTIO_GPU_CAPSET_DRM) {
+        warn_report_once("virtio-gpu-gl: virglrenderer refused a %s context;"
+                         " its render server (virgl_render_server) may have "
+                         "died or failed to start",
+                         capset == VIRTIO_GPU_CAPSET_VENUS ? "Venus" : "DRM");
+    }
+}
+
 VGpuResult vgpu_cmd_ctx_create(VGpuDevice *g, const VGpuCmd *cmd)
 {
     const struct virtio_gpu_ctx_create *c = &cmd->u.ctx_create;
     uint32_t id = cmd->hdr.ctx_id;
+    VGpuResult res;
 
     if (!id || id >= VGPU_MAX_CONTEXTS || test_bit(id, g->contexts)) {
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID,
@@ -157,12 +176,18 @@ VGpuResult vgpu_cmd_ctx_create(VGpuDevice *g, const VGpuCmd *cmd)
                            "unknown capset or reserved bits" :
                            "the device offers no CONTEXT_INIT");
     }
+    res = vgpu_budget_check_context(g, "CTX_CREATE");
+    if (res.type != VIRTIO_GPU_RESP_OK_NODATA) {
+        return res;
+    }
     if (vgpu_renderer_context_create(id, c->context_init, c->debug_name,
                                      c->nlen)) {
+        vgpu_warn_context_refused(c->context_init);
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC,
                            "CTX_CREATE: renderer refused context %u", id);
     }
     set_bit(id, g->contexts);
+    g->num_contexts++;
     if (c->context_init) {
         set_bit(id, g->ring_contexts);
     }
@@ -181,6 +206,7 @@ VGpuResult vgpu_cmd_ctx_destroy(VGpuDevice *g, const VGpuCmd *cmd)
     vgpu_renderer_context_destroy(id);
     clear_bit(id, g->contexts);
     clear_bit(id, g->ring_contexts);
+    g->num_contexts--;
     vgpu_fence_context_gone(g, id);
     trace_vgpu_ctx_destroy(id);
     return vgpu_ok();
@@ -260,6 +286,7 @@ void vgpu_contexts_reset(VGpuDevice *g)
     }
     bitmap_zero(g->contexts, VGPU_MAX_CONTEXTS);
     bitmap_zero(g->ring_contexts, VGPU_MAX_CONTEXTS);
+    g->num_contexts = 0;
 }
 
 /* Fence rings belong to contexts made with CONTEXT_INIT. */

@@ -144,6 +144,33 @@ static bool vgpu_check_blob_conf(VGpuDevice *g, Error **errp)
     return true;
 }
 
+static bool vgpu_check_budget_conf(VGpuDevice *g, Error **errp)
+{
+    /* Two frames of the preferred mode: shown, and the next. */
+    uint64_t mode_frames = 2ull * g->conf.xres * g->conf.yres * 4;
+
+    if (g->conf.max_contexts < 1 ||
+        g->conf.max_contexts > VGPU_MAX_CONTEXTS - 1) {
+        error_setg(errp, "max_contexts=%u is out of range: use 1 to %d "
+                   "(default %d)", g->conf.max_contexts,
+                   VGPU_MAX_CONTEXTS - 1, VGPU_DEFAULT_CONTEXTS);
+        return false;
+    }
+    if (g->conf.max_frame_bytes < mode_frames) {
+        error_setg(errp, "max_frame_bytes=%" PRIu64 " cannot hold two "
+                   "frames of xres=%u,yres=%u: use at least %" PRIu64,
+                   g->conf.max_frame_bytes, g->conf.xres, g->conf.yres,
+                   mode_frames);
+        return false;
+    }
+    if (!g->conf.max_resource_bytes) {
+        error_setg(errp, "max_resource_bytes=0 leaves no room for any "
+                   "resource: use at least 1M (default 4G)");
+        return false;
+    }
+    return true;
+}
+
 static bool vgpu_check_conf(VGpuDevice *g, Error **errp)
 {
     if (g->conf.max_outputs < 1 ||
@@ -165,7 +192,7 @@ static bool vgpu_check_conf(VGpuDevice *g, Error **errp)
                    g->conf.xres, g->conf.yres, VGPU_MAX_DIMENSION);
         return false;
     }
-    return vgpu_check_blob_conf(g, errp);
+    return vgpu_check_budget_conf(g, errp) && vgpu_check_blob_conf(g, errp);
 }
 
 static void vgpu_realize(DeviceState *dev, Error **errp)
@@ -217,6 +244,7 @@ void vgpu_drop_guest_state(VGpuDevice *g)
     vgpu_scanouts_reset(g);
     vgpu_resources_reset(g);
     vgpu_contexts_reset(g);
+    g->budgets_warned = 0;
 }
 
 static void vgpu_unrealize(DeviceState *dev)
@@ -261,6 +289,12 @@ static const Property vgpu_properties[] = {
     DEFINE_PROP_UINT32("max_backing_entries", VGpuDevice,
                        conf.max_backing_entries,
                        VGPU_DEFAULT_BACKING_ENTRIES),
+    DEFINE_PROP_SIZE("max_resource_bytes", VGpuDevice,
+                     conf.max_resource_bytes, VGPU_DEFAULT_RESOURCE_BYTES),
+    DEFINE_PROP_UINT32("max_contexts", VGpuDevice, conf.max_contexts,
+                       VGPU_DEFAULT_CONTEXTS),
+    DEFINE_PROP_SIZE("max_frame_bytes", VGpuDevice, conf.max_frame_bytes,
+                     VGPU_DEFAULT_FRAME_BYTES),
     DEFINE_PROP_UINT32("xres", VGpuDevice, conf.xres, 1280),
     DEFINE_PROP_UINT32("yres", VGpuDevice, conf.yres, 800),
     DEFINE_PROP_BOOL("edid", VGpuDevice, conf.edid, true),

@@ -181,6 +181,13 @@ int vgpu_renderer_resource_create(uint32_t id, uint32_t target,
     return virgl_renderer_resource_create(&args, NULL, 0);
 }
 
+uint32_t vgpu_renderer_resource_pitch(uint32_t id)
+{
+    struct virgl_renderer_resource_info info;
+
+    return virgl_renderer_resource_get_info(id, &info) ? 0 : info.stride;
+}
+
 void vgpu_renderer_resource_unref(uint32_t id)
 {
     virgl_renderer_resource_unref(id);

@@ -98,6 +98,15 @@ VGpuResource *vgpu_resource_add(VGpuDevice *g, uint32_t id, uint32_t format,
     return r;
 }
 
+/* The renderer lets go of r, which then goes; r is on neither list. */
+static void vgpu_resource_free(VGpuDevice *g, VGpuResource *r)
+{
+    vgpu_renderer_resource_unref(r->id);
+    vgpu_budget_release(g, r);
+    g->num_resources--;
+    g_free(r);
+}
+
 VGpuResult vgpu_cmd_resource_create_2d(VGpuDevice *g, const VGpuCmd *cmd)
 {
     const struct virtio_gpu_resource_create_2d *c = &cmd->u.create_2d;
@@ -119,6 +128,11 @@ VGpuResult vgpu_cmd_resource_create_2d(VGpuDevice *g, const VGpuCmd *cmd)
                            "RESOURCE_CREATE_2D: size %ux%u out of range",
                            c->width, c->height);
     }
+    res = vgpu_budget_check_bytes(g, "RESOURCE_CREATE_2D",
+                                  (uint64_t)c->width * c->height * 4);
+    if (res.type != VIRTIO_GPU_RESP_OK_NODATA) {
+        return res;
+    }
     if (vgpu_renderer_resource_create(c->resource_id,
                                       VGPU_TARGET_TEXTURE_2D, c->format,
                                       VGPU_BIND_RENDER_TARGET, c->width,
@@ -132,7 +146,25 @@ VGpuResult vgpu_cmd_resource_create_2d(VGpuDevice *g, const VGpuCmd *cmd)
                           c->height);
     r->target = VGPU_TARGET_TEXTURE_2D;
     r->layers = 1;
+    vgpu_budget_charge(g, r, (uint64_t)c->width * c->height * 4);
     return vgpu_ok();
+}
+
+/*
+ * The renderer knows a format's texel size: ask it for the row pitch of
+ * the texture it made, and take the texture back if that is too much.
+ */
+static VGpuResult vgpu_charge_3d(VGpuDevice *g, VGpuResource *r)
+{
+    uint64_t bytes = vgpu_budget_texture_bytes(r->target, r->width,
+                         r->height, r->layers, r->last_level,
+                         vgpu_renderer_resource_pitch(r->id));
+    VGpuResult res = vgpu_budget_check_bytes(g, "RESOURCE_CREATE_3D", bytes);
+
+    if (res.type == VIRTIO_GPU_RESP_OK_NODATA) {
+        vgpu_budget_charge(g, r, bytes);
+    }
+    return res;
 }
 
 VGpuResult vgpu_cmd_resource_create_3d(VGpuDevice *g, const VGpuCmd *cmd)
@@ -143,6 +175,7 @@ VGpuResult vgpu_cmd_resource_create_3d(VGpuDevice *g, const VGpuCmd *cmd)
     VGpuResource *r;
     uint32_t max_width = c->target == VGPU_TARGET_BUFFER ?
                          VGPU_MAX_BUFFER_SIZE : VGPU_MAX_DIMENSION;
+    uint32_t layers = MAX(c->depth, c->array_size);
 
     if (res.type != VIRTIO_GPU_RESP_OK_NODATA) {
         return res;
@@ -157,6 +190,12 @@ VGpuResult vgpu_cmd_resource_create_3d(VGpuDevice *g, const VGpuCmd *cmd)
                            c->width, c->height, c->depth, c->array_size,
                            c->last_level);
     }
+    res = vgpu_budget_check_bytes(g, "RESOURCE_CREATE_3D",
+              vgpu_budget_texture_floor(c->target, c->width, c->height,
+                                        layers));
+    if (res.type != VIRTIO_GPU_RESP_OK_NODATA) {
+        return res;
+    }
     if (vgpu_renderer_resource_create(c->resource_id, c->target, c->format,
                                       c->bind, c->width, c->height,
                                       c->depth, c->array_size,
@@ -169,9 +208,14 @@ VGpuResult vgpu_cmd_resource_create_3d(VGpuDevice *g, const VGpuCmd *cmd)
     r = vgpu_resource_add(g, c->resource_id, c->format, c->width,
                           c->height);
     r->target = c->target;
-    r->layers = MAX(c->depth, c->array_size);
+    r->layers = layers;
     r->last_level = c->last_level;
-    return vgpu_ok();
+    res = vgpu_charge_3d(g, r);
+    if (res.type != VIRTIO_GPU_RESP_OK_NODATA) {
+        QTAILQ_REMOVE(&g->resources, r, next);
+        vgpu_resource_free(g, r);
+    }
+    return res;
 }
 
 void vgpu_backing_unmap(VGpuDevice *g, VGpuResource *r)
@@ -189,13 +233,6 @@ void vgpu_backing_unmap(VGpuDevice *g, VGpuResource *r)
     r->iov_cnt = 0;
 }
 
-/* The renderer lets go of r, which then goes; r is on neither list. */
-static void vgpu_resource_free(VGpuDevice *g, VGpuResource *r)
-{
-    vgpu_renderer_resource_unref(r->id);
-    g->num_resources--;
-    g_free(r);
-}
 
 static void vgpu_resource_destroy(VGpuDevice *g, VGpuResource *r)
 {
@@ -326,11 +363,9 @@ VGpuResult vgpu_backing_map(VGpuDevice *g, VGpuResource *r,
     }
     /* Entries of one page each would otherwise grow host memory freely. */
     if (nr_entries > g->conf.max_backing_entries - g->backing_entries) {
-        return vgpu_reject(VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY,
-                           "%s: %u more backing entries would pass the "
-                           "device's max_backing_entries=%u (%" PRIu64
-                           " in use)", name, nr_entries,
-                           g->conf.max_backing_entries, g->backing_entries);
+        return vgpu_budget_refuse(g, VGPU_BUDGET_BACKING_ENTRIES, name,
+                                  nr_entries, g->backing_entries,
+                                  g->conf.max_backing_entries);
     }
     r->iov = g_new0(struct iovec, nr_entries);
     for (i = 0; i < nr_entries; i++) {

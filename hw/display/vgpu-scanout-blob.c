@@ -82,6 +82,9 @@ VGpuResult vgpu_cmd_set_scanout_blob(VGpuDevice *g, const VGpuCmd *cmd)
         return res;
     }
     res = vgpu_scanout_blob_check(g, r, c);
+    if (res.type == VIRTIO_GPU_RESP_OK_NODATA) {
+        res = vgpu_budget_check_frame(g, s, &c->r, "SET_SCANOUT_BLOB");
+    }
     if (res.type != VIRTIO_GPU_RESP_OK_NODATA) {
         return res;
     }

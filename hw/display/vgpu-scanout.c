@@ -289,6 +289,10 @@ VGpuResult vgpu_cmd_set_scanout(VGpuDevice *g, const VGpuCmd *cmd)
                            "SET_SCANOUT: resource %u has format %u, not a "
                            "scanout format", r->id, r->format);
     }
+    res = vgpu_budget_check_frame(g, s, &c->r, "SET_SCANOUT");
+    if (res.type != VIRTIO_GPU_RESP_OK_NODATA) {
+        return res;
+    }
     s->resource_id = r->id;
     s->rect = c->r;
     s->from_blob = false;

@@ -32,6 +32,17 @@ class PropertyErrorTest(unittest.TestCase):
         self.refused('blob=on,hostmem=256M,drm_native_context=on',
                      'DRM native context')
 
+    def test_no_contexts(self):
+        self.refused('max_contexts=0', 'max_contexts=0', '1 to 1023')
+
+    def test_frame_budget_below_the_mode(self):
+        self.refused('xres=1920,yres=1080,max_frame_bytes=8M',
+                     'max_frame_bytes=', 'use at least 16588800')
+
+    def test_no_resource_bytes(self):
+        self.refused('max_resource_bytes=0',
+                     'leaves no room for any resource')
+
     def test_good_modern_options_start(self):
         status, out = start_and_quit(self.arch, env.module_dir(),
                                      device_opts='blob=on,hostmem=256M,'

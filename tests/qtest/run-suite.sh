@@ -106,7 +106,7 @@ list_paths() {
 
     "$QOS_TEST" -l >"$listing" 2>&1 ||
         die "'$QOS_TEST -l' failed:$(echo; tail -n 5 "$listing")"
-    sed -n 's|^\(# \)\{0,1\}\(/.*/virtio-gpu-gl-tests/.*\)$|\2|p' "$listing" |
+    sed -n 's|^\(# \)\{0,1\}\(/.*/virtio-gpu-gl[a-z-]*-tests/.*\)$|\2|p' "$listing" |
         grep -E -- "${VGPU_QTEST_MATCH:-.}" |
         { if [ -n "${VGPU_QTEST_SKIP:-}" ]; then
               grep -v -E -- "$VGPU_QTEST_SKIP"
@@ -198,7 +198,8 @@ run_one() {
     fi
 }
 
-# Run the cases of one device variant (one ".../virtio-gpu-gl-tests"),
+# Run the cases of one device variant (one ".../virtio-gpu-gl-tests", or
+# ".../virtio-gpu-gl-hostile-tests" for the budgets and attacks),
 # get-display-info first.  If QEMU does not start or the device does not
 # answer there, every other case would only wait out the same timeout, so
 # they are recorded as failed without running: a dead device then costs
@@ -237,7 +238,7 @@ main() {
         "'$QEMU' and modules from '$MODULE_DIR': neither" \
         "virtio-gpu-gl-device nor virtio-gpu-gl-pci is available"
 
-    for variant in $(echo "$paths" | sed 's|\(/virtio-gpu-gl-tests\)/.*|\1|' |
+    for variant in $(echo "$paths" | sed 's|\(/virtio-gpu-gl[a-z-]*-tests\)/.*|\1|' |
                      awk '!seen[$0]++'); do
         run_variant "$variant" "$paths"
     done

@@ -16,9 +16,11 @@
  */
 
 #include "qemu/osdep.h"
+#include <signal.h>
 #include "libqtest.h"
 #include "qemu/module.h"
 #include "qemu/bswap.h"
+#include "qemu/cutils.h"
 #include "libqos/qgraph.h"
 #include "libqos/virtio-gpu-gl.h"
 
@@ -2015,6 +2017,193 @@ static void test_drm_ring_fence(QVirtioGpuGl *gpu)
     assert_recorded("ring_fence ctx=1 ring=3");
 }
 
+/*
+ * Budgets.  Each bound is a device property; past it the guest gets
+ * ERR_OUT_OF_MEMORY, what it frees comes back, and the device keeps
+ * serving.
+ */
+#define BIG_2D_SIZE         1024
+#define BIG_2D_BYTES        (BIG_2D_SIZE * BIG_2D_SIZE * 4)    /* 4 MiB */
+#define RES_BUDGET_OPTS     "max_resource_bytes=16M"
+#define RSS_BUDGET_MIB      64
+#define RSS_BUDGET_OPTS     "max_resource_bytes=64M"
+/* What QEMU may grow by beside the resources: heap and renderer caches */
+#define RSS_SLACK_MIB       48
+#define CTX_BUDGET          4
+#define CTX_BUDGET_OPTS     "max_contexts=4"
+/* Two frames of each scanout count: 8 MiB for a 1024x1024 rect */
+#define FRAME_BUDGET_OPTS   "max_outputs=2,max_frame_bytes=12M"
+
+static QVirtioGpuGlResp create_2d_sized(QVirtioGpuGl *gpu, uint32_t res_id,
+                                        uint32_t w, uint32_t h)
+{
+    struct virtio_gpu_resource_create_2d c =
+        make_create_2d(res_id, VIRTIO_GPU_FORMAT_B8G8R8A8_UNORM);
+
+    c.width = cpu_to_le32(w);
+    c.height = cpu_to_le32(h);
+    return send_cmd(gpu, &c, sizeof(c));
+}
+
+static QVirtioGpuGlResp create_texture_sized(QVirtioGpuGl *gpu,
+                                             uint32_t res_id, uint32_t size,
+                                             uint32_t layers)
+{
+    struct virtio_gpu_resource_create_3d c = make_texture_3d(res_id);
+
+    c.width = cpu_to_le32(size);
+    c.height = cpu_to_le32(size);
+    c.array_size = cpu_to_le32(layers);
+    return send_cmd(gpu, &c, sizeof(c));
+}
+
+/* Four 4 MiB resources fill 16M; the fifth is refused.  Its id, back */
+static uint32_t fill_16m_of_resources(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r;
+    uint32_t id;
+
+    for (id = RES_A; id < RES_A + 4; id++) {
+        r = create_2d_sized(gpu, id, BIG_2D_SIZE, BIG_2D_SIZE);
+        assert_ok(&r);
+    }
+    r = create_2d_sized(gpu, id, BIG_2D_SIZE, BIG_2D_SIZE);
+    assert_resp(&r, VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY);
+    return id;
+}
+
+static void test_budget_resource_bytes(QVirtioGpuGl *gpu)
+{
+    uint32_t id = fill_16m_of_resources(gpu);
+    QVirtioGpuGlResp r;
+
+    r = resource_cmd(gpu, VIRTIO_GPU_CMD_RESOURCE_UNREF, 0, RES_A);
+    assert_ok(&r);
+    r = create_2d_sized(gpu, id, BIG_2D_SIZE, BIG_2D_SIZE);
+    assert_ok(&r);
+}
+
+/*
+ * A texture's size comes from the renderer's row pitch: 4096x4096 at 4
+ * bytes a texel is 64 MiB, though at half a byte it would fit.  A huge
+ * array fails before the renderer sees it.
+ */
+static void test_budget_texture_bytes(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r;
+
+    r = create_texture_sized(gpu, RES_A, 4096, 1);
+    assert_resp(&r, VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY);
+    r = create_texture_sized(gpu, RES_A, 16384, 2048);
+    assert_resp(&r, VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY);
+    /* Nothing of the refused ones stays behind: the id is free */
+    r = create_texture_sized(gpu, RES_A, 1024, 1);
+    assert_ok(&r);
+}
+
+static unsigned long qemu_rss_kib(QVirtioGpuGl *gpu)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/status",
+                                            (int)qtest_pid(gpu->qts));
+    g_autofree char *status = NULL;
+    unsigned long kib = 0;
+    const char *line;
+
+    g_assert_true(g_file_get_contents(path, &status, NULL, NULL));
+    line = strstr(status, "VmRSS:");
+    g_assert_nonnull(line);
+    line += strlen("VmRSS:");
+    while (*line == ' ' || *line == '\t') {
+        line++;
+    }
+    g_assert_cmpint(qemu_strtoul(line, &line, 10, &kib), ==, 0);
+    return kib;
+}
+
+/*
+ * Fill resources until the device refuses, each one written in full on
+ * the host side: QEMU's resident memory grows by the budget at most,
+ * plus a slack for everything else.
+ */
+static void test_budget_resource_rss(QVirtioGpuGl *gpu)
+{
+    uint64_t backing = guest_alloc(gpu->alloc, BIG_2D_BYTES);
+    unsigned long before = qemu_rss_kib(gpu), after;
+    struct virtio_gpu_transfer_to_host_2d t;
+    QVirtioGpuGlResp r;
+    uint32_t id, made = 0;
+
+    if (g_getenv("ASAN_OPTIONS")) {
+        /* run-tests.sh's asan phase preloads libasan into QEMU */
+        g_test_skip("QEMU runs under AddressSanitizer: its shadow memory "
+                    "and quarantine make RSS no measure of the device");
+        return;
+    }
+    qtest_memset(gpu->qts, backing, 0x5a, BIG_2D_BYTES);
+    for (id = RES_A; id < RES_A + 4 * RSS_BUDGET_MIB / 4; id++) {
+        r = create_2d_sized(gpu, id, BIG_2D_SIZE, BIG_2D_SIZE);
+        if (r.type == VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY) {
+            break;
+        }
+        assert_ok(&r);
+        made++;
+        r = attach_backing(gpu, id, backing, BIG_2D_BYTES);
+        assert_ok(&r);
+        t = make_transfer_2d(id, 0, BIG_2D_SIZE);
+        t.r.height = cpu_to_le32(BIG_2D_SIZE);
+        r = send_cmd(gpu, &t, sizeof(t));
+        assert_ok(&r);
+    }
+    g_assert_cmpuint(made, ==, RSS_BUDGET_MIB / 4);
+    after = qemu_rss_kib(gpu);
+    g_test_message("QEMU grew by %lu KiB for %u resources of 4 MiB",
+                   after > before ? after - before : 0, made);
+    g_assert_cmpuint(after, <=, before + (RSS_BUDGET_MIB + RSS_SLACK_MIB) *
+                     1024);
+}
+
+static void test_budget_contexts(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r;
+    uint32_t id;
+
+    for (id = CTX_A; id < CTX_A + CTX_BUDGET; id++) {
+        ctx_create_ok(gpu, id);
+    }
+    r = ctx_create(gpu, id);
+    assert_resp(&r, VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY);
+    r = ctx_destroy(gpu, CTX_A);
+    assert_ok(&r);
+    /* A fresh context works, and renders */
+    ctx_create_ok(gpu, id);
+    create_texture_ok(gpu, RES_A);
+    r = resource_cmd(gpu, VIRTIO_GPU_CMD_CTX_ATTACH_RESOURCE, id, RES_A);
+    assert_ok(&r);
+}
+
+static void test_budget_frames(QVirtioGpuGl *gpu)
+{
+    QVirtioGpuGlResp r;
+
+    r = create_2d_sized(gpu, RES_A, BIG_2D_SIZE, BIG_2D_SIZE);
+    assert_ok(&r);
+    r = create_2d_sized(gpu, RES_B, BIG_2D_SIZE, BIG_2D_SIZE);
+    assert_ok(&r);
+    r = set_scanout(gpu, 0, RES_A, BIG_2D_SIZE, BIG_2D_SIZE);
+    assert_ok(&r);
+    r = set_scanout(gpu, 1, RES_B, BIG_2D_SIZE, BIG_2D_SIZE);
+    assert_resp(&r, VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY);
+    /* A smaller rect fits beside it; a scanout's own frames are replaced */
+    r = set_scanout(gpu, 1, RES_B, BIG_2D_SIZE / 2, BIG_2D_SIZE / 2);
+    assert_ok(&r);
+    r = set_scanout(gpu, 0, RES_B, BIG_2D_SIZE, BIG_2D_SIZE);
+    assert_ok(&r);
+    r = set_scanout(gpu, 0, 0, 0, 0);
+    assert_ok(&r);
+    r = set_scanout(gpu, 1, RES_B, BIG_2D_SIZE, BIG_2D_SIZE);
+    assert_ok(&r);
+}
+
 static const GpuTest gpu_tests[] = {
     { "get-display-info", test_get_display_info },
     { "get-edid/ok", test_get_edid_ok },
@@ -2123,6 +2312,330 @@ static const GpuTest gpu_tests[] = {
 };
 
 /*
+ * The real device and the real virglrenderer under random commands:
+ * every command type, fields near the bounds the device checks, memory
+ * entries in RAM, outside it and in the host-visible region, random
+ * command streams, fences.  Whatever each answer, the device must keep
+ * answering.  VGPU_QTEST_FUZZ_SECONDS sets how long (default 15), and
+ * VGPU_QTEST_FUZZ_SEED replays a run (each run prints its seed).
+ */
+#define FUZZ_DEFAULT_SECONDS    15
+#define FUZZ_RAM_BYTES          (256 * 1024)
+#define FUZZ_MAX_WORDS          64
+#define FUZZ_CHECK_EVERY        16
+
+typedef struct FuzzCmd {
+    uint32_t type;
+    uint32_t size;
+} FuzzCmd;
+
+#define FUZZ_CMD(t, s) { VIRTIO_GPU_CMD_##t, sizeof(struct s) }
+
+static const FuzzCmd fuzz_cmds[] = {
+    FUZZ_CMD(GET_DISPLAY_INFO, virtio_gpu_ctrl_hdr),
+    FUZZ_CMD(RESOURCE_CREATE_2D, virtio_gpu_resource_create_2d),
+    FUZZ_CMD(RESOURCE_UNREF, virtio_gpu_resource_unref),
+    FUZZ_CMD(SET_SCANOUT, virtio_gpu_set_scanout),
+    FUZZ_CMD(RESOURCE_FLUSH, virtio_gpu_resource_flush),
+    FUZZ_CMD(TRANSFER_TO_HOST_2D, virtio_gpu_transfer_to_host_2d),
+    FUZZ_CMD(RESOURCE_ATTACH_BACKING, virtio_gpu_resource_attach_backing),
+    FUZZ_CMD(RESOURCE_DETACH_BACKING, virtio_gpu_resource_detach_backing),
+    FUZZ_CMD(GET_CAPSET_INFO, virtio_gpu_get_capset_info),
+    FUZZ_CMD(GET_CAPSET, virtio_gpu_get_capset),
+    FUZZ_CMD(GET_EDID, virtio_gpu_cmd_get_edid),
+    FUZZ_CMD(CTX_CREATE, virtio_gpu_ctx_create),
+    FUZZ_CMD(CTX_DESTROY, virtio_gpu_ctx_destroy),
+    FUZZ_CMD(CTX_ATTACH_RESOURCE, virtio_gpu_ctx_resource),
+    FUZZ_CMD(CTX_DETACH_RESOURCE, virtio_gpu_ctx_resource),
+    FUZZ_CMD(RESOURCE_CREATE_3D, virtio_gpu_resource_create_3d),
+    FUZZ_CMD(TRANSFER_TO_HOST_3D, virtio_gpu_transfer_host_3d),
+    FUZZ_CMD(TRANSFER_FROM_HOST_3D, virtio_gpu_transfer_host_3d),
+    FUZZ_CMD(SUBMIT_3D, virtio_gpu_cmd_submit),
+    FUZZ_CMD(RESOURCE_CREATE_BLOB, virtio_gpu_resource_create_blob),
+    FUZZ_CMD(RESOURCE_MAP_BLOB, virtio_gpu_resource_map_blob),
+    FUZZ_CMD(RESOURCE_UNMAP_BLOB, virtio_gpu_resource_unmap_blob),
+    FUZZ_CMD(SET_SCANOUT_BLOB, virtio_gpu_set_scanout_blob),
+    FUZZ_CMD(RESOURCE_ASSIGN_UUID, virtio_gpu_resource_assign_uuid),
+};
+
+static uint32_t fuzz_value(GRand *rng)
+{
+    static const uint32_t near_bounds[] = {
+        0, 1, 2, 3, 4, 16, 63, 64, 65, 67, 255, 256, 1024, 4095, 4096,
+        4097, 16383, 16384, 16385, 1 << 20, 1 << 30, (1u << 30) + 1,
+        0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff,
+    };
+
+    switch (g_rand_int_range(rng, 0, 4)) {
+    case 0:
+        return g_rand_int(rng);
+    case 1:
+        return g_rand_int_range(rng, 0, 5);     /* ids that exist */
+    default:
+        return near_bounds[g_rand_int_range(rng, 0,
+                                            ARRAY_SIZE(near_bounds))];
+    }
+}
+
+static uint64_t fuzz_addr(GRand *rng, uint64_t ram, uint64_t hostmem)
+{
+    switch (g_rand_int_range(rng, 0, 6)) {
+    case 0:
+        return OUTSIDE_RAM;
+    case 1:
+        return hostmem ? hostmem : ram;
+    case 2:
+        return ram + FUZZ_RAM_BYTES - g_rand_int_range(rng, 1, 4096);
+    default:
+        return ram + g_rand_int_range(rng, 0, FUZZ_RAM_BYTES / 4096) * 4096;
+    }
+}
+
+/* What follows the fixed part: memory entries, or a command stream */
+static size_t fuzz_payload(GRand *rng, uint32_t type, uint32_t *w,
+                           uint8_t *tail, uint64_t ram, uint64_t hostmem)
+{
+    uint32_t i, n = g_rand_int_range(rng, 0, 5);
+    struct virtio_gpu_mem_entry e;
+
+    if (type == VIRTIO_GPU_CMD_SUBMIT_3D) {
+        n = g_rand_int_range(rng, 0, FUZZ_MAX_WORDS);
+        w[0] = cpu_to_le32(g_rand_boolean(rng) ? n * 4 : fuzz_value(rng));
+        for (i = 0; i < n; i++) {
+            stl_le_p(tail + 4 * i, g_rand_boolean(rng) ?
+                     fuzz_value(rng) : g_rand_int_range(rng, 0, 64) |
+                     g_rand_int_range(rng, 0, 32) << 16);
+        }
+        return 4 * n;
+    }
+    if (type == VIRTIO_GPU_CMD_RESOURCE_MAP_BLOB) {
+        /* offset: a page of the region mostly */
+        w[2] = cpu_to_le32(g_rand_int_range(rng, 0, 4) ?
+                           g_rand_int_range(rng, 0, 64) * 4096 :
+                           fuzz_value(rng));
+        w[3] = 0;
+        return 0;
+    }
+    if (type == VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB) {
+        /* nr_entries, then a 64-bit size of a few pages mostly */
+        w[3] = cpu_to_le32(g_rand_int_range(rng, 0, 4) ? n : fuzz_value(rng));
+        w[6] = cpu_to_le32(g_rand_int_range(rng, 0, 4) ?
+                           g_rand_int_range(rng, 1, 5) * 4096 :
+                           fuzz_value(rng));
+        w[7] = 0;
+    } else if (type == VIRTIO_GPU_CMD_RESOURCE_ATTACH_BACKING) {
+        w[1] = cpu_to_le32(g_rand_int_range(rng, 0, 4) ? n :
+                           fuzz_value(rng));
+    } else {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        e = (struct virtio_gpu_mem_entry) {
+            .addr = cpu_to_le64(fuzz_addr(rng, ram, hostmem)),
+            .length = cpu_to_le32(g_rand_boolean(rng) ? 4096 :
+                                  fuzz_value(rng)),
+        };
+        memcpy(tail + i * sizeof(e), &e, sizeof(e));
+    }
+    return n * sizeof(e);
+}
+
+static QVirtioGpuGlResp fuzz_one(QVirtioGpuGl *gpu, GRand *rng,
+                                 uint64_t ram, uint64_t hostmem)
+{
+    const FuzzCmd *c = &fuzz_cmds[g_rand_int_range(rng, 0,
+                                                   ARRAY_SIZE(fuzz_cmds))];
+    uint8_t req[sizeof(struct virtio_gpu_ctrl_hdr) + 4 * FUZZ_MAX_WORDS +
+                4 * FUZZ_MAX_WORDS] = { 0 };
+    struct virtio_gpu_ctrl_hdr *h = (struct virtio_gpu_ctrl_hdr *)req;
+    uint32_t *w = (uint32_t *)(req + sizeof(*h));
+    g_autofree uint8_t *resp = g_malloc0(4096);
+    uint32_t i, words = (c->size - sizeof(*h)) / 4;
+    size_t len;
+
+    *h = make_hdr(c->type, g_rand_int_range(rng, 0, 4));
+    if (g_rand_int_range(rng, 0, 4) == 0) {
+        h->flags = cpu_to_le32(VIRTIO_GPU_FLAG_FENCE);
+        h->fence_id = cpu_to_le64(g_rand_int(rng));
+    }
+    for (i = 0; i < words; i++) {
+        w[i] = cpu_to_le32(fuzz_value(rng));
+    }
+    len = c->size + fuzz_payload(rng, c->type, w, req + c->size, ram,
+                                 hostmem);
+    return qvirtio_gpu_gl_command(gpu, req, len, resp, 4096);
+}
+
+static void test_fuzz_random_commands(QVirtioGpuGl *gpu)
+{
+    const char *env_seconds = g_getenv("VGPU_QTEST_FUZZ_SECONDS");
+    const char *env_seed = g_getenv("VGPU_QTEST_FUZZ_SEED");
+    guint32 seed = env_seed ? atoi(env_seed) : g_random_int();
+    int seconds = env_seconds ? atoi(env_seconds) : FUZZ_DEFAULT_SECONDS;
+    g_autoptr(GRand) rng = g_rand_new_with_seed(seed);
+    uint64_t ram = guest_alloc(gpu->alloc, FUZZ_RAM_BYTES);
+    uint64_t hostmem = 0;
+    gint64 end = g_get_monotonic_time() + seconds * G_USEC_PER_SEC;
+    unsigned int sent = 0, errors = 0;
+    QVirtioGpuGlResp r;
+
+    g_test_message("seed %u (VGPU_QTEST_FUZZ_SEED replays it)", seed);
+    if (!qvirtio_gpu_gl_map_hostmem(gpu, &hostmem)) {
+        hostmem = 0;
+    }
+    while (g_get_monotonic_time() < end) {
+        r = fuzz_one(gpu, rng, ram, hostmem);
+        g_assert_cmpuint(r.type, !=, 0);
+        errors += is_error(r.type);
+        if (++sent % FUZZ_CHECK_EVERY == 0) {
+            assert_still_answers(gpu);
+        }
+    }
+    g_test_message("%u commands, %u answered with an error", sent, errors);
+    g_assert_cmpuint(sent, >, 0);
+}
+
+/*
+ * Faults: the Venus render server (a child of QEMU, with a worker per
+ * context) dies under a live context.  The context's commands and fences
+ * get answers rather than hanging, QEMU stays up, a new Venus context
+ * either works or is refused, and virgl contexts go on working.
+ */
+static unsigned int kill_descendants(pid_t parent)
+{
+    g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+    unsigned int killed = 0;
+    const char *name;
+
+    g_assert_nonnull(proc);
+    while ((name = g_dir_read_name(proc))) {
+        g_autofree char *path = g_strdup_printf("/proc/%s/stat", name);
+        g_autofree char *stat = NULL;
+        const char *after_comm;
+        int pid = atoi(name), ppid = 0;
+
+        if (pid <= 0 || !g_file_get_contents(path, &stat, NULL, NULL)) {
+            continue;
+        }
+        /* pid (comm) state ppid ...; comm may hold spaces */
+        after_comm = strrchr(stat, ')');
+        if (after_comm && sscanf(after_comm, ") %*c %d", &ppid) == 1 &&
+            ppid == parent) {
+            killed += kill_descendants(pid);
+            killed += kill(pid, SIGKILL) == 0;
+        }
+    }
+    return killed;
+}
+
+/* Any answer will do, as long as one comes: say which */
+static void report_answer(const char *what, const QVirtioGpuGlResp *r)
+{
+    g_autofree char *name = type_name(r->type);
+
+    g_test_message("%s: %s", what, name);
+    g_assert_cmpuint(r->type, !=, 0);
+}
+
+static void test_fault_render_server_killed(QVirtioGpuGl *gpu)
+{
+    static const uint32_t stream[] = { 0, 0 };
+    QVirtioGpuGlResp r;
+
+    r = ctx_create_init(gpu, CTX_A, VIRTIO_GPU_CAPSET_VENUS);
+    assert_ok(&r);
+    g_assert_cmpuint(kill_descendants(qtest_pid(gpu->qts)), >, 0);
+    g_usleep(100 * 1000);
+
+    r = submit_3d(gpu, CTX_A, stream, ARRAY_SIZE(stream), sizeof(stream));
+    report_answer("SUBMIT_3D after the kill", &r);
+    r = fenced_on_ring(gpu, CTX_A, 0, FENCE_A);
+    report_answer("a fence on its ring", &r);
+    r = ctx_destroy(gpu, CTX_A);
+    report_answer("CTX_DESTROY", &r);
+
+    /* A new Venus context: served, or refused with an answer */
+    r = ctx_create_init(gpu, CTX_A + 1, VIRTIO_GPU_CAPSET_VENUS);
+    report_answer("a new Venus context", &r);
+    /* virgl runs in QEMU, not in the render server */
+    ctx_create_ok(gpu, CTX_A + 2);
+    create_texture_ok(gpu, RES_A);
+    r = resource_cmd(gpu, VIRTIO_GPU_CMD_CTX_ATTACH_RESOURCE, CTX_A + 2,
+                     RES_A);
+    assert_ok(&r);
+}
+
+/*
+ * Faults: a guest reset while every budget is full.  The reset gives
+ * every budget back: after it, the same guest fills them again.
+ */
+#define FULL_BUDGET_OPTS    "max_outputs=2,max_resource_bytes=16M," \
+                            "max_contexts=2,max_frame_bytes=16M," \
+                            "max_backing_entries=8"
+
+static void attach_pages(QVirtioGpuGl *gpu, uint32_t res_id, uint64_t ram,
+                         uint32_t n, uint32_t want)
+{
+    uint64_t addr[4];
+    uint32_t len[4], i;
+    QVirtioGpuGlResp r;
+
+    for (i = 0; i < n; i++) {
+        addr[i] = ram + i * 4096;
+        len[i] = 4096;
+    }
+    r = attach_backing_entries(gpu, res_id, addr, len, n, n);
+    assert_resp(&r, want);
+}
+
+static void fill_every_budget(QVirtioGpuGl *gpu, uint64_t ram)
+{
+    QVirtioGpuGlResp r;
+
+    fill_16m_of_resources(gpu);
+    attach_pages(gpu, RES_A, ram, 4, VIRTIO_GPU_RESP_OK_NODATA);
+    attach_pages(gpu, RES_B, ram, 4, VIRTIO_GPU_RESP_OK_NODATA);
+    attach_pages(gpu, RES_B + 1, ram, 1, VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY);
+    ctx_create_ok(gpu, CTX_A);
+    ctx_create_ok(gpu, CTX_A + 1);
+    r = ctx_create(gpu, CTX_A + 2);
+    assert_resp(&r, VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY);
+    r = set_scanout(gpu, 0, RES_A, BIG_2D_SIZE, BIG_2D_SIZE);
+    assert_ok(&r);
+    r = set_scanout(gpu, 1, RES_B, BIG_2D_SIZE, BIG_2D_SIZE);
+    assert_ok(&r);
+}
+
+static void test_fault_reset_full_budgets(QVirtioGpuGl *gpu)
+{
+    QGuestAllocator *alloc = gpu->alloc;
+    uint64_t ram = guest_alloc(alloc, 4 * 4096);
+
+    fill_every_budget(gpu, ram);
+    qvirtio_gpu_gl_cleanup(gpu);
+    qvirtio_start_device(gpu->vdev);
+    qvirtio_gpu_gl_init(gpu, alloc);
+    fill_every_budget(gpu, ram);
+}
+
+/*
+ * What a hostile guest tries: a node of their own, since qos-test walks
+ * at most QOS_PATH_MAX_ELEMENT_SIZE sibling cases under one node.
+ */
+static const GpuTest hostile_tests[] = {
+    { "budget/resource-bytes", test_budget_resource_bytes, RES_BUDGET_OPTS },
+    { "budget/texture-bytes", test_budget_texture_bytes, RES_BUDGET_OPTS },
+    { "budget/resource-rss", test_budget_resource_rss, RSS_BUDGET_OPTS },
+    { "budget/contexts", test_budget_contexts, CTX_BUDGET_OPTS },
+    { "budget/frames", test_budget_frames, FRAME_BUDGET_OPTS },
+    { "fuzz/random-commands", test_fuzz_random_commands, MODERN_OPTS },
+    { "fault/render-server-killed", test_fault_render_server_killed,
+      MODERN_OPTS },
+    { "fault/reset-full-budgets", test_fault_reset_full_budgets,
+      FULL_BUDGET_OPTS },
+};
+
+/*
  * Every case runs on a freshly initialised device and finishes with
  * GET_DISPLAY_INFO, which proves the device survived what the case did.
  */
@@ -2137,18 +2650,25 @@ static void run_gpu_test(void *obj, void *data, QGuestAllocator *alloc)
     qvirtio_gpu_gl_cleanup(gpu);
 }
 
-static void register_virtio_gpu_gl_tests(void)
+static void register_tests(const GpuTest *tests, int n, const char *node)
 {
     int i;
 
-    for (i = 0; i < ARRAY_SIZE(gpu_tests); i++) {
+    for (i = 0; i < n; i++) {
         QOSGraphTestOptions opts = {
-            .arg = (void *)&gpu_tests[i],
-            .edge.extra_device_opts = gpu_tests[i].device_opts,
+            .arg = (void *)&tests[i],
+            .edge.extra_device_opts = tests[i].device_opts,
         };
 
-        qos_add_test(gpu_tests[i].name, "virtio-gpu-gl", run_gpu_test, &opts);
+        qos_add_test(tests[i].name, node, run_gpu_test, &opts);
     }
+}
+
+static void register_virtio_gpu_gl_tests(void)
+{
+    register_tests(gpu_tests, ARRAY_SIZE(gpu_tests), "virtio-gpu-gl");
+    register_tests(hostile_tests, ARRAY_SIZE(hostile_tests),
+                   "virtio-gpu-gl-hostile");
 }
 
 libqos_init(register_virtio_gpu_gl_tests);

@@ -124,6 +124,15 @@ int vgpu_renderer_resource_create(uint32_t id, uint32_t target,
     return 0;
 }
 
+/* As a renderer with 4-byte texels would answer. */
+uint32_t vgpu_renderer_resource_pitch(uint32_t id)
+{
+    gpointer size = sizes ? g_hash_table_lookup(sizes, GUINT_TO_POINTER(id))
+                          : NULL;
+
+    return ((uintptr_t)size >> 32) * 4;
+}
+
 void vgpu_renderer_resource_unref(uint32_t id)
 {
     int i;

@@ -37,6 +37,10 @@ OBJECT_DECLARE_SIMPLE_TYPE(VGpuDevice, VGPU_GL)
  * 16 GiB of guest memory even in single pages.
  */
 #define VGPU_DEFAULT_BACKING_ENTRIES    (4 * 1024 * 1024)
+/* Default budgets (vgpu-budget.c), as README.rst gives them */
+#define VGPU_DEFAULT_RESOURCE_BYTES     (4 * GiB)
+#define VGPU_DEFAULT_CONTEXTS           64
+#define VGPU_DEFAULT_FRAME_BYTES        (512 * MiB)
 #define VGPU_MAX_SUBMIT         (16 * MiB)      /* one SUBMIT_3D */
 #define VGPU_MAX_DIMENSION      (16384)
 #define VGPU_MAX_BUFFER_SIZE    (1u << 30)      /* PIPE_BUFFER width */
@@ -119,6 +123,7 @@ typedef struct VGpuResource {
     struct VGpuBlobRegion *unmap_pending;
     bool has_uuid;
     QemuUUID uuid;
+    uint64_t host_bytes;      /* charged to max_resource_bytes */
     QTAILQ_ENTRY(VGpuResource) next;
 } VGpuResource;
 
@@ -176,6 +181,9 @@ typedef struct VGpuPending {
 typedef struct VGpuConf {
     uint32_t max_outputs;
     uint32_t max_backing_entries; /* of all resources together */
+    uint64_t max_resource_bytes;  /* estimated renderer storage */
+    uint32_t max_contexts;        /* live at once */
+    uint64_t max_frame_bytes;     /* scanout frames of all outputs */
     uint32_t xres, yres;
     bool edid;
     bool dmabuf;                 /* scanouts by dmabuf where possible */
@@ -204,6 +212,9 @@ struct VGpuDevice {
     QTAILQ_HEAD(, VGpuResource) retired;
     unsigned int num_resources;
     uint64_t backing_entries;    /* mapped, of all resources together */
+    uint64_t resource_bytes;     /* charged, of all resources together */
+    unsigned int num_contexts;
+    uint32_t budgets_warned;     /* VGpuBudget bits told to the user */
     /* Unmapped regions still in use: the control queue waits for them. */
     unsigned int unmaps_pending;
     int64_t unmap_stall_since;   /* QEMU_CLOCK_REALTIME ms */
@@ -246,6 +257,31 @@ struct VGpuDevice {
     bool display_taken;          /* the guest set scanout 0 since reset */
     bool vga_redraw;             /* VGA must redraw the console in full */
 };
+
+/* vgpu-budget.c */
+typedef enum VGpuBudget {
+    VGPU_BUDGET_RESOURCE_BYTES,
+    VGPU_BUDGET_CONTEXTS,
+    VGPU_BUDGET_FRAME_BYTES,
+    VGPU_BUDGET_BACKING_ENTRIES,
+    VGPU_BUDGET_COUNT
+} VGpuBudget;
+VGpuResult vgpu_budget_refuse(VGpuDevice *g, VGpuBudget which,
+                              const char *cmd, uint64_t want,
+                              uint64_t used, uint64_t limit);
+uint64_t vgpu_budget_texture_bytes(uint32_t target, uint32_t width,
+                                   uint32_t height, uint32_t layers,
+                                   uint32_t last_level, uint32_t pitch);
+uint64_t vgpu_budget_texture_floor(uint32_t target, uint32_t width,
+                                   uint32_t height, uint32_t layers);
+VGpuResult vgpu_budget_check_bytes(VGpuDevice *g, const char *cmd,
+                                   uint64_t bytes);
+void vgpu_budget_charge(VGpuDevice *g, VGpuResource *r, uint64_t bytes);
+void vgpu_budget_release(VGpuDevice *g, VGpuResource *r);
+VGpuResult vgpu_budget_check_context(VGpuDevice *g, const char *cmd);
+VGpuResult vgpu_budget_check_frame(VGpuDevice *g, const VGpuScanout *s,
+                                   const struct virtio_gpu_rect *rect,
+                                   const char *cmd);
 
 /* vgpu-device.c */
 void vgpu_serve_queues(VGpuDevice *g);
@@ -367,6 +403,8 @@ int vgpu_renderer_resource_create(uint32_t id, uint32_t target,
                                   uint32_t last_level, uint32_t nr_samples,
                                   uint32_t flags);
 void vgpu_renderer_resource_unref(uint32_t id);
+/* A texture's level 0 row pitch in bytes, or 0 when the renderer has none */
+uint32_t vgpu_renderer_resource_pitch(uint32_t id);
 int vgpu_renderer_attach_iov(uint32_t id, struct iovec *iov,
                              unsigned int cnt);
 void vgpu_renderer_detach_iov(uint32_t id);

@@ -153,7 +153,8 @@ QVirtioGpuGlResp qvirtio_gpu_gl_command(QVirtioGpuGl *gpu,
 static void *virtio_gpu_gl_get_driver(QVirtioGpuGl *gpu,
                                       const char *interface)
 {
-    if (!g_strcmp0(interface, "virtio-gpu-gl")) {
+    if (!g_strcmp0(interface, "virtio-gpu-gl") ||
+        !g_strcmp0(interface, "virtio-gpu-gl-hostile")) {
         return gpu;
     }
 
@@ -272,6 +273,7 @@ static void virtio_gpu_gl_register_nodes(void)
                            virtio_gpu_gl_device_create);
     qos_node_consumes("virtio-gpu-gl-device", "virtio-bus", &opts);
     qos_node_produces("virtio-gpu-gl-device", "virtio-gpu-gl");
+    qos_node_produces("virtio-gpu-gl-device", "virtio-gpu-gl-hostile");
 
     /*
      * pc adds a standard VGA, which becomes the first console; with it an
@@ -286,6 +288,7 @@ static void virtio_gpu_gl_register_nodes(void)
     qos_node_create_driver("virtio-gpu-gl-pci", virtio_gpu_gl_pci_create);
     qos_node_consumes("virtio-gpu-gl-pci", "pci-bus", &opts);
     qos_node_produces("virtio-gpu-gl-pci", "virtio-gpu-gl");
+    qos_node_produces("virtio-gpu-gl-pci", "virtio-gpu-gl-hostile");
 
     /*
      * aarch64/virt has the same virtio-mmio transports as arm/virt, but

@@ -12,7 +12,11 @@
  * unmaps the memory only when the region's last user lets go, and until
  * then the render thread takes no further command: the next one (often
  * RESOURCE_UNREF) must not free what that user can reach.  No handler
- * waits or lets go of the BQL; the region's release wakes the thread.
+ * waits or lets go of the BQL.  The device keeps a reference of its own
+ * and drops it, the last one, itself: a region's finalization commits a
+ * memory transaction, which needs the BQL, and the other users' last
+ * reference may go on any thread (an iothread completing a DMA request
+ * into the region).  A timer looks every millisecond while one waits.
  * Offsets are host page aligned, inside the region, and never overlap
  * another mapping, so the region bounds how much a guest can map.
  */
@@ -34,27 +38,20 @@
                              VIRTIO_GPU_BLOB_FLAG_USE_CROSS_DEVICE)
 /* Commands wait this long for an old region before a log line says so. */
 #define VGPU_UNMAP_STALL_LOG_MS 5000
+/* How often the render thread looks whether old regions were let go. */
+#define VGPU_UNMAP_POLL_MS      1
 /* At unrealize, the last users of old regions get this long to let go. */
 #define VGPU_UNMAP_DRAIN_MS     2000
 
 /* A blob's window in the host-visible region. */
 typedef struct VGpuBlobRegion {
-    MemoryRegion mr;            /* first: its Object's free hook gets it */
-    QemuSemaphore released;     /* posted when the last user lets go */
-    VGpuDevice *g;              /* whose render thread to wake then */
+    MemoryRegion mr;
 } VGpuBlobRegion;
 
-/* Whoever drops the region's last reference, on any thread. */
-static void vgpu_blob_region_released(void *obj)
+/* Main loop: wake the render thread to look at the old regions again. */
+static void vgpu_unmap_poll(void *opaque)
 {
-    VGpuBlobRegion *reg = obj;
-    /* reg may be gone once posted; NULL once the device stopped */
-    VGpuDevice *g = qatomic_read(&reg->g);
-
-    qemu_sem_post(&reg->released);
-    if (g) {
-        vgpu_worker_kick(g);
-    }
+    vgpu_worker_kick(opaque);
 }
 
 static bool vgpu_blob_uses_guest_memory(uint32_t blob_mem)
@@ -266,16 +263,12 @@ VGpuResult vgpu_cmd_resource_map_blob(VGpuDevice *g, const VGpuCmd *cmd)
                            data, size);
     }
     reg = g_new0(VGpuBlobRegion, 1);
-    qemu_sem_init(&reg->released, 0);
-    reg->g = g;
     /*
      * The region is its own owner, so whoever still uses it keeps the
-     * region itself alive (not the device), and its free hook tells us
-     * when the last user has let go.
+     * region itself alive (not the device).
      */
     memory_region_init_ram_ptr(&reg->mr, OBJECT(&reg->mr),
                                "virtio-gpu-gl-blob", r->blob_size, data);
-    OBJECT(&reg->mr)->free = vgpu_blob_region_released;
     r->map_mr = &reg->mr;
     memory_region_add_subregion(&g->hostmem, c->offset, r->map_mr);
     r->mapped = true;
@@ -294,28 +287,25 @@ VGpuResult vgpu_cmd_resource_map_blob(VGpuDevice *g, const VGpuCmd *cmd)
     };
 }
 
-/* The region's last user has let go: the renderer may unmap now. */
-static void vgpu_blob_region_finish(VGpuResource *r, VGpuBlobRegion *reg)
-{
-    qemu_sem_destroy(&reg->released);
-    g_free(reg);
-    vgpu_renderer_unmap(r->id);
-}
-
 /*
- * Has r's unmapped region been let go since UNMAP_BLOB?  Then the
- * renderer unmaps the memory, and the resource may go.  Render thread,
- * BQL held.
+ * Has r's unmapped region been let go since UNMAP_BLOB, all but our own
+ * reference?  Then ours goes, the last: the region is finalized here,
+ * under the BQL, the renderer unmaps the memory, and the resource may
+ * go.  Render thread, BQL held.
  */
 bool vgpu_hostmem_unmap_settled(VGpuDevice *g, VGpuResource *r)
 {
-    if (!r->unmap_pending) {
+    VGpuBlobRegion *reg = r->unmap_pending;
+
+    if (!reg) {
         return true;
     }
-    if (qemu_sem_timedwait(&r->unmap_pending->released, 0) != 0) {
+    if (qatomic_read(&OBJECT(&reg->mr)->ref) > 1) {
         return false;
     }
-    vgpu_blob_region_finish(r, r->unmap_pending);
+    object_unref(OBJECT(&reg->mr));
+    g_free(reg);
+    vgpu_renderer_unmap(r->id);
     r->unmap_pending = NULL;
     g->unmaps_pending--;
     return true;
@@ -343,6 +333,7 @@ bool vgpu_hostmem_busy(VGpuDevice *g)
         return false;
     }
     now = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
+    timer_mod(g->unmap_poll, now + VGPU_UNMAP_POLL_MS);
     if (!g->unmap_stall_logged &&
         now - g->unmap_stall_since > VGPU_UNMAP_STALL_LOG_MS) {
         qemu_log_mask(LOG_GUEST_ERROR, "virtio-gpu-gl: %u unmapped blob "
@@ -363,7 +354,6 @@ bool vgpu_hostmem_busy(VGpuDevice *g)
  */
 bool vgpu_hostmem_drain(VGpuDevice *g)
 {
-    VGpuResource *r;
     int waited;
 
     for (waited = 0; vgpu_hostmem_busy(g) && waited < VGPU_UNMAP_DRAIN_MS;
@@ -372,19 +362,10 @@ bool vgpu_hostmem_drain(VGpuDevice *g)
         g_usleep(1000);
         bql_lock();
     }
-    if (!g->unmaps_pending) {
-        return true;
-    }
-    /* Their release must not wake a render thread that is gone. */
-    QTAILQ_FOREACH(r, &g->resources, next) {
-        if (r->unmap_pending) {
-            qatomic_set(&r->unmap_pending->g, NULL);
-        }
-    }
-    QTAILQ_FOREACH(r, &g->retired, next) {
-        qatomic_set(&r->unmap_pending->g, NULL);
-    }
-    return false;
+    timer_free(g->unmap_poll);
+    g->unmap_poll = NULL;
+    /* What is still in use keeps our reference, and the renderer stays. */
+    return !g->unmaps_pending;
 }
 
 /*
@@ -401,17 +382,20 @@ void vgpu_hostmem_unmap(VGpuDevice *g, VGpuResource *r)
     /*
      * The region is its own parent: unparenting it must not finalize it
      * from inside its own property removal (when no memory map holds it,
-     * as with a BAR the guest never enabled), so hold it over that.
+     * as with a BAR the guest never enabled).  The reference that guards
+     * it over that stays ours, until vgpu_hostmem_unmap_settled.
      */
     object_ref(OBJECT(r->map_mr));
     object_unparent(OBJECT(r->map_mr));
-    object_unref(OBJECT(r->map_mr));
     r->map_mr = NULL;
     r->mapped = false;
     r->map_offset = r->map_size = 0;
     r->unmap_pending = reg;
     if (!g->unmaps_pending++) {
         g->unmap_stall_since = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
+    }
+    if (!g->unmap_poll) {
+        g->unmap_poll = timer_new_ms(QEMU_CLOCK_REALTIME, vgpu_unmap_poll, g);
     }
     vgpu_hostmem_unmap_settled(g, r);
 }

@@ -55,13 +55,23 @@ Object *object_ref(void *obj)
     return obj;
 }
 
+/*
+ * Set while a region is let go as another device's iothread would, off
+ * the BQL: finalizing a region there commits a memory transaction, which
+ * QEMU asserts needs the BQL.
+ */
+static bool releasing_off_bql;
+
 void object_unref(void *obj)
 {
     Object *o = obj;
 
     g_assert(o->ref > 0);
-    if (--o->ref == 0 && o->free) {
-        o->free(o);
+    if (--o->ref == 0) {
+        g_assert(!releasing_off_bql);
+        if (o->free) {
+            o->free(o);
+        }
     }
 }
 
@@ -268,7 +278,9 @@ void fuzz_release_region(uint32_t pick)
         MemoryRegion *mr = held[slot];
 
         held[slot] = NULL;
+        releasing_off_bql = true;
         object_unref(mr);
+        releasing_off_bql = false;
     }
 }
 
@@ -427,6 +439,28 @@ ObjectProperty *object_class_property_add(ObjectClass *klass,
 int64_t qemu_clock_get_ns(QEMUClockType type)
 {
     return g_get_monotonic_time() * 1000;
+}
+
+/* The device's timers only wake the render thread: the fuzzer serves */
+void timer_init_full(QEMUTimer *ts, QEMUTimerListGroup *timer_list_group,
+                     QEMUClockType type, int scale, int attributes,
+                     QEMUTimerCB *cb, void *opaque)
+{
+    memset(ts, 0, sizeof(*ts));
+    ts->cb = cb;
+    ts->opaque = opaque;
+    ts->scale = scale;
+    ts->expire_time = -1;
+}
+
+void timer_mod(QEMUTimer *ts, int64_t expire_time)
+{
+    ts->expire_time = expire_time;
+}
+
+void timer_del(QEMUTimer *ts)
+{
+    ts->expire_time = -1;
 }
 
 /* ---- bottom halves ---- */
@@ -757,6 +791,7 @@ void fuzz_device_free(VGpuDevice *g)
     vgpu_scanouts_fini(g);
     vgpu_fence_fini(g);
     vgpu_renderer_fini(g);
+    timer_free(g->unmap_poll);
     g_assert_cmpint(fuzz_mapped_count, ==, 0);
     g_free(g->contexts);
     g_free(g->ring_contexts);

@@ -218,6 +218,7 @@ struct VGpuDevice {
     /* Unmapped regions still in use: the control queue waits for them. */
     unsigned int unmaps_pending;
     int64_t unmap_stall_since;   /* QEMU_CLOCK_REALTIME ms */
+    QEMUTimer *unmap_poll;       /* wakes the render thread meanwhile */
     bool unmap_stall_logged;
     unsigned long *contexts;     /* bitmap of live context ids */
 

@@ -307,6 +307,7 @@ bool vgpu_hostmem_unmap_settled(VGpuDevice *g, VGpuResource *r)
     g_free(reg);
     vgpu_renderer_unmap(r->id);
     r->unmap_pending = NULL;
+    QTAILQ_REMOVE(&g->unmapping, r, unmapping_next);
     g->unmaps_pending--;
     return true;
 }
@@ -318,13 +319,14 @@ bool vgpu_hostmem_unmap_settled(VGpuDevice *g, VGpuResource *r)
  */
 bool vgpu_hostmem_busy(VGpuDevice *g)
 {
-    VGpuResource *r;
+    VGpuResource *r, *tmp;
     int64_t now;
 
     if (!g->unmaps_pending) {
         return false;
     }
-    QTAILQ_FOREACH(r, &g->resources, next) {
+    /* Only the waiting ones: a guest with many resources costs no more */
+    QTAILQ_FOREACH_SAFE(r, &g->unmapping, unmapping_next, tmp) {
         vgpu_hostmem_unmap_settled(g, r);
     }
     vgpu_resources_reap(g);
@@ -391,6 +393,7 @@ void vgpu_hostmem_unmap(VGpuDevice *g, VGpuResource *r)
     r->mapped = false;
     r->map_offset = r->map_size = 0;
     r->unmap_pending = reg;
+    QTAILQ_INSERT_TAIL(&g->unmapping, r, unmapping_next);
     if (!g->unmaps_pending++) {
         g->unmap_stall_since = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
     }

@@ -214,6 +214,7 @@ static void vgpu_realize(DeviceState *dev, Error **errp)
     }
     QTAILQ_INIT(&g->resources);
     QTAILQ_INIT(&g->retired);
+    QTAILQ_INIT(&g->unmapping);
     g->contexts = bitmap_new(VGPU_MAX_CONTEXTS);
     g->ring_contexts = bitmap_new(VGPU_MAX_CONTEXTS);
     if (!vgpu_worker_start(g, errp)) {

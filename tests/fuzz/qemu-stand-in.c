@@ -755,6 +755,7 @@ VGpuDevice *fuzz_device_new(bool blob, bool context_init)
     };
     QTAILQ_INIT(&g->resources);
     QTAILQ_INIT(&g->retired);
+    QTAILQ_INIT(&g->unmapping);
     g->contexts = bitmap_new(VGPU_MAX_CONTEXTS);
     g->ring_contexts = bitmap_new(VGPU_MAX_CONTEXTS);
     g->ctrl_vq = g_new0(VirtQueue, 1);
@@ -782,6 +783,7 @@ void fuzz_device_free(VGpuDevice *g)
     vgpu_drop_guest_state(g);
     vgpu_resources_reap(g);
     g_assert_cmpuint(g->unmaps_pending, ==, 0);
+    g_assert(QTAILQ_EMPTY(&g->unmapping));
     g_assert_cmpuint(g->num_resources, ==, 0);
     g_assert_cmpuint(g->resource_bytes, ==, 0);
     g_assert_cmpuint(g->backing_entries, ==, 0);

@@ -121,6 +121,7 @@ typedef struct VGpuResource {
      * last user lets go (vgpu-blob.c).
      */
     struct VGpuBlobRegion *unmap_pending;
+    QTAILQ_ENTRY(VGpuResource) unmapping_next;  /* on g->unmapping */
     bool has_uuid;
     QemuUUID uuid;
     uint64_t host_bytes;      /* charged to max_resource_bytes */
@@ -217,6 +218,7 @@ struct VGpuDevice {
     uint32_t budgets_warned;     /* VGpuBudget bits told to the user */
     /* Unmapped regions still in use: the control queue waits for them. */
     unsigned int unmaps_pending;
+    QTAILQ_HEAD(, VGpuResource) unmapping;  /* their resources, live or not */
     int64_t unmap_stall_since;   /* QEMU_CLOCK_REALTIME ms */
     QEMUTimer *unmap_poll;       /* wakes the render thread meanwhile */
     bool unmap_stall_logged;

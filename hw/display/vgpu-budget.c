@@ -12,6 +12,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/bitmap.h"
 #include "qemu/error-report.h"
 #include "hw/display/vgpu.h"
 
@@ -103,9 +104,11 @@ void vgpu_budget_release(VGpuDevice *g, VGpuResource *r)
 
 VGpuResult vgpu_budget_check_context(VGpuDevice *g, const char *cmd)
 {
-    if (g->num_contexts >= g->conf.max_contexts) {
-        return vgpu_budget_refuse(g, VGPU_BUDGET_CONTEXTS, cmd, 1,
-                                  g->num_contexts, g->conf.max_contexts);
+    long live = bitmap_count_one(g->contexts, VGPU_MAX_CONTEXTS);
+
+    if (live >= g->conf.max_contexts) {
+        return vgpu_budget_refuse(g, VGPU_BUDGET_CONTEXTS, cmd, 1, live,
+                                  g->conf.max_contexts);
     }
     return vgpu_ok();
 }

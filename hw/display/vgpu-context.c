@@ -187,7 +187,6 @@ VGpuResult vgpu_cmd_ctx_create(VGpuDevice *g, const VGpuCmd *cmd)
                            "CTX_CREATE: renderer refused context %u", id);
     }
     set_bit(id, g->contexts);
-    g->num_contexts++;
     if (c->context_init) {
         set_bit(id, g->ring_contexts);
     }
@@ -206,7 +205,6 @@ VGpuResult vgpu_cmd_ctx_destroy(VGpuDevice *g, const VGpuCmd *cmd)
     vgpu_renderer_context_destroy(id);
     clear_bit(id, g->contexts);
     clear_bit(id, g->ring_contexts);
-    g->num_contexts--;
     vgpu_fence_context_gone(g, id);
     trace_vgpu_ctx_destroy(id);
     return vgpu_ok();
@@ -286,7 +284,6 @@ void vgpu_contexts_reset(VGpuDevice *g)
     }
     bitmap_zero(g->contexts, VGPU_MAX_CONTEXTS);
     bitmap_zero(g->ring_contexts, VGPU_MAX_CONTEXTS);
-    g->num_contexts = 0;
 }
 
 /* Fence rings belong to contexts made with CONTEXT_INIT. */

@@ -112,6 +112,7 @@ VGpuResult vgpu_cmd_resource_create_2d(VGpuDevice *g, const VGpuCmd *cmd)
     const struct virtio_gpu_resource_create_2d *c = &cmd->u.create_2d;
     VGpuResult res = vgpu_check_new_id(g, "RESOURCE_CREATE_2D",
                                        c->resource_id);
+    uint64_t bytes = (uint64_t)c->width * c->height * 4;
     VGpuResource *r;
 
     if (res.type != VIRTIO_GPU_RESP_OK_NODATA) {
@@ -128,8 +129,7 @@ VGpuResult vgpu_cmd_resource_create_2d(VGpuDevice *g, const VGpuCmd *cmd)
                            "RESOURCE_CREATE_2D: size %ux%u out of range",
                            c->width, c->height);
     }
-    res = vgpu_budget_check_bytes(g, "RESOURCE_CREATE_2D",
-                                  (uint64_t)c->width * c->height * 4);
+    res = vgpu_budget_check_bytes(g, "RESOURCE_CREATE_2D", bytes);
     if (res.type != VIRTIO_GPU_RESP_OK_NODATA) {
         return res;
     }
@@ -146,7 +146,7 @@ VGpuResult vgpu_cmd_resource_create_2d(VGpuDevice *g, const VGpuCmd *cmd)
                           c->height);
     r->target = VGPU_TARGET_TEXTURE_2D;
     r->layers = 1;
-    vgpu_budget_charge(g, r, (uint64_t)c->width * c->height * 4);
+    vgpu_budget_charge(g, r, bytes);
     return vgpu_ok();
 }
 

@@ -214,7 +214,6 @@ struct VGpuDevice {
     unsigned int num_resources;
     uint64_t backing_entries;    /* mapped, of all resources together */
     uint64_t resource_bytes;     /* charged, of all resources together */
-    unsigned int num_contexts;
     uint32_t budgets_warned;     /* VGpuBudget bits told to the user */
     /* Unmapped regions still in use: the control queue waits for them. */
     unsigned int unmaps_pending;

@@ -2316,10 +2316,13 @@ static const GpuTest gpu_tests[] = {
  * every command type, fields near the bounds the device checks, memory
  * entries in RAM, outside it and in the host-visible region, random
  * command streams, fences.  Whatever each answer, the device must keep
- * answering.  VGPU_QTEST_FUZZ_SECONDS sets how long (default 15), and
- * VGPU_QTEST_FUZZ_SEED replays a run (each run prints its seed).
+ * answering.  The run is the same each time, so that a module's recorded
+ * outcome is its outcome: VGPU_QTEST_FUZZ_SEED picks another seed (or
+ * "random", which prints the one it drew) and VGPU_QTEST_FUZZ_COMMANDS
+ * another length.
  */
-#define FUZZ_DEFAULT_SECONDS    15
+#define FUZZ_DEFAULT_SEED       20261201
+#define FUZZ_DEFAULT_COMMANDS   8000
 #define FUZZ_RAM_BYTES          (256 * 1024)
 #define FUZZ_MAX_WORDS          64
 #define FUZZ_CHECK_EVERY        16
@@ -2440,6 +2443,18 @@ static size_t fuzz_payload(GRand *rng, uint32_t type, uint32_t *w,
     return n * sizeof(e);
 }
 
+/* VGPU_QTEST_FUZZ_TRACE: each command as it goes, to cut a replay down */
+static void fuzz_trace(const uint8_t *req, size_t len)
+{
+    g_autoptr(GString) words = g_string_new(NULL);
+    size_t i;
+
+    for (i = 0; i + 4 <= len; i += 4) {
+        g_string_append_printf(words, " %08x", ldl_le_p(req + i));
+    }
+    g_test_message("command%s", words->str);
+}
+
 static QVirtioGpuGlResp fuzz_one(QVirtioGpuGl *gpu, GRand *rng,
                                  uint64_t ram, uint64_t hostmem)
 {
@@ -2463,27 +2478,82 @@ static QVirtioGpuGlResp fuzz_one(QVirtioGpuGl *gpu, GRand *rng,
     }
     len = c->size + fuzz_payload(rng, c->type, w, req + c->size, ram,
                                  hostmem);
+    if (g_getenv("VGPU_QTEST_FUZZ_TRACE")) {
+        fuzz_trace(req, len);
+    }
     return qvirtio_gpu_gl_command(gpu, req, len, resp, 4096);
+}
+
+/*
+ * VGPU_QTEST_FUZZ_REPLAY=FILE: send the commands a trace printed (one a
+ * line, its words in hex), so that a script can cut a failing run down.
+ */
+static void fuzz_replay(QVirtioGpuGl *gpu, const char *path)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    g_autofree uint8_t *resp = g_malloc0(4096);
+    uint8_t req[4096];
+    QVirtioGpuGlResp r;
+    const char *p;
+    char **line;
+    unsigned int word;
+    size_t len;
+
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    lines = g_strsplit(text, "\n", -1);
+    for (line = lines; *line; line++) {
+        p = strstr(*line, "command") ? strstr(*line, "command") + 7 : *line;
+        for (len = 0; len + 4 <= sizeof(req) &&
+             !qemu_strtoui(p, &p, 16, &word); len += 4) {
+            stl_le_p(req + len, word);
+        }
+        if (len >= sizeof(struct virtio_gpu_ctrl_hdr)) {
+            r = qvirtio_gpu_gl_command(gpu, req, len, resp, 4096);
+            g_assert_cmpuint(r.type, !=, 0);
+        }
+    }
+}
+
+static unsigned int fuzz_env_number(const char *name, unsigned int unset)
+{
+    const char *value = g_getenv(name);
+    unsigned int n;
+
+    if (!value) {
+        return unset;
+    }
+    if (qemu_strtoui(value, NULL, 0, &n)) {
+        g_error("%s=%s is not a number", name, value);
+    }
+    return n;
 }
 
 static void test_fuzz_random_commands(QVirtioGpuGl *gpu)
 {
-    const char *env_seconds = g_getenv("VGPU_QTEST_FUZZ_SECONDS");
     const char *env_seed = g_getenv("VGPU_QTEST_FUZZ_SEED");
-    guint32 seed = env_seed ? atoi(env_seed) : g_random_int();
-    int seconds = env_seconds ? atoi(env_seconds) : FUZZ_DEFAULT_SECONDS;
+    unsigned int seed = env_seed && g_str_equal(env_seed, "random") ?
+                        g_random_int() :
+                        fuzz_env_number("VGPU_QTEST_FUZZ_SEED",
+                                        FUZZ_DEFAULT_SEED);
+    unsigned int commands = fuzz_env_number("VGPU_QTEST_FUZZ_COMMANDS",
+                                            FUZZ_DEFAULT_COMMANDS);
     g_autoptr(GRand) rng = g_rand_new_with_seed(seed);
     uint64_t ram = guest_alloc(gpu->alloc, FUZZ_RAM_BYTES);
     uint64_t hostmem = 0;
-    gint64 end = g_get_monotonic_time() + seconds * G_USEC_PER_SEC;
     unsigned int sent = 0, errors = 0;
     QVirtioGpuGlResp r;
 
-    g_test_message("seed %u (VGPU_QTEST_FUZZ_SEED replays it)", seed);
+    g_test_message("seed %u, %u commands (VGPU_QTEST_FUZZ_SEED and "
+                   "VGPU_QTEST_FUZZ_COMMANDS replay them)", seed, commands);
     if (!qvirtio_gpu_gl_map_hostmem(gpu, &hostmem)) {
         hostmem = 0;
     }
-    while (g_get_monotonic_time() < end) {
+    if (g_getenv("VGPU_QTEST_FUZZ_REPLAY")) {
+        fuzz_replay(gpu, g_getenv("VGPU_QTEST_FUZZ_REPLAY"));
+        return;
+    }
+    while (sent < commands) {
         r = fuzz_one(gpu, rng, ram, hostmem);
         g_assert_cmpuint(r.type, !=, 0);
         errors += is_error(r.type);
@@ -2493,6 +2563,61 @@ static void test_fuzz_random_commands(QVirtioGpuGl *gpu)
     }
     g_test_message("%u commands, %u answered with an error", sent, errors);
     g_assert_cmpuint(sent, >, 0);
+}
+
+/*
+ * The host-visible region as another resource's backing, then the blob
+ * unmapped and freed under it: the backing's host pointers now point
+ * at nothing QEMU knows, and letting them go must not take QEMU down.
+ * Debian's device takes that backing; its UNMAP_BLOB then waits for the
+ * region to be freed, which the backing prevents, and the control queue
+ * stops for good.
+ */
+static void test_fault_backing_in_unmapped_blob(QVirtioGpuGl *gpu)
+{
+    uint64_t hostmem;
+    QVirtioGpuGlResp r;
+
+    if (!qvirtio_gpu_gl_map_hostmem(gpu, &hostmem)) {
+        g_test_skip("no host-visible region a qtest can address on this "
+                    "transport (virtio-mmio)");
+        return;
+    }
+    create_host3d_blob_ok(gpu, RES_A);
+    r = map_blob(gpu, RES_A, 0, NULL);
+    assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    create_2d_ok(gpu, RES_B);
+    /* Whatever the device answers, what follows must not take it down */
+    attach_backing(gpu, RES_B, hostmem, BLOB_SIZE);
+    r = unmap_blob(gpu, RES_A);
+    assert_ok(&r);
+    r = resource_cmd(gpu, VIRTIO_GPU_CMD_RESOURCE_UNREF, 0, RES_A);
+    assert_ok(&r);
+    resource_cmd(gpu, VIRTIO_GPU_CMD_RESOURCE_DETACH_BACKING, 0, RES_B);
+    r = resource_cmd(gpu, VIRTIO_GPU_CMD_RESOURCE_UNREF, 0, RES_B);
+    assert_ok(&r);
+}
+
+/*
+ * DETACH_BACKING on a guest blob, then a device reset: the blob's pages
+ * are both its backing and what the reset lets go.  Cut down from a
+ * random run (to these two commands and the reset) that took Debian's
+ * device down with SIGSEGV or a bounce-buffer assertion.
+ */
+static void test_fault_reset_after_blob_detach(QVirtioGpuGl *gpu)
+{
+    QGuestAllocator *alloc = gpu->alloc;
+    QVirtioGpuGlResp r = create_guest_blob(gpu, RES_A, BLOB_SIZE, BLOB_SIZE);
+
+    assert_ok(&r);
+    /* Its memory goes with UNREF, or the reset */
+    r = resource_cmd(gpu, VIRTIO_GPU_CMD_RESOURCE_DETACH_BACKING, 0, RES_A);
+    assert_error(&r);
+    qvirtio_gpu_gl_cleanup(gpu);
+    qvirtio_start_device(gpu->vdev);
+    qvirtio_gpu_gl_init(gpu, alloc);
+    r = create_guest_blob(gpu, RES_A, BLOB_SIZE, BLOB_SIZE);
+    assert_ok(&r);
 }
 
 /*
@@ -2630,6 +2755,10 @@ static const GpuTest hostile_tests[] = {
     { "budget/frames", test_budget_frames, FRAME_BUDGET_OPTS },
     { "fuzz/random-commands", test_fuzz_random_commands, MODERN_OPTS },
     { "fault/render-server-killed", test_fault_render_server_killed,
+      MODERN_OPTS },
+    { "fault/backing-in-unmapped-blob", test_fault_backing_in_unmapped_blob,
+      MODERN_OPTS },
+    { "fault/reset-after-blob-detach", test_fault_reset_after_blob_detach,
       MODERN_OPTS },
     { "fault/reset-full-budgets", test_fault_reset_full_budgets,
       FULL_BUDGET_OPTS },

@@ -3,15 +3,18 @@
  * virtio-gpu-gl blob resources: RESOURCE_CREATE_BLOB, MAP_BLOB and
  * UNMAP_BLOB into the host-visible memory region, ASSIGN_UUID.
  *
- * The host-visible region (property hostmem) is a container that the
- * transport exposes to the guest (a 64-bit BAR on PCI).  MAP_BLOB puts
- * the renderer's mapping of a blob into it at the guest's offset, as a
- * RAM subregion; UNMAP_BLOB takes it out.  Someone may still use the old
- * region (a memory map a vCPU still runs on, until its RCU grace period
- * ends; another device's DMA mapping of those pages), so the renderer
- * unmaps the memory only when the region's last user lets go, and until
- * then the render thread takes no further command: the next one (often
- * RESOURCE_UNREF) must not free what that user can reach.  No handler
+ * The host-visible region (property hostmem) is a fixed window of host
+ * memory that the transport exposes to the guest (a 64-bit BAR on PCI).
+ * MAP_BLOB places a blob the renderer gives as a file into the window
+ * itself (vgpu-hostmem.c): nothing waits there.  Any other blob, the
+ * renderer's own mapping of it, goes over the window at the guest's
+ * offset as a RAM subregion, and UNMAP_BLOB takes that out.  Someone may
+ * still use the old subregion (a memory map a vCPU still runs on, until
+ * its RCU grace period ends; another device's DMA mapping of those
+ * pages), so the renderer unmaps the memory only when the region's last
+ * user lets go, and until then the render thread takes no further
+ * command: the next one (often RESOURCE_UNREF) must not free what that
+ * user can reach.  No handler
  * waits or lets go of the BQL.  The device keeps a reference of its own
  * and drops it, the last one, itself: a region's finalization commits a
  * memory transaction, which needs the BQL, and the other users' last
@@ -232,24 +235,14 @@ static VGpuResult vgpu_map_check(VGpuDevice *g, VGpuResource *r,
     return vgpu_ok();
 }
 
-VGpuResult vgpu_cmd_resource_map_blob(VGpuDevice *g, const VGpuCmd *cmd)
+/* The renderer's own mapping of r, as a subregion over the window. */
+static VGpuResult vgpu_map_region(VGpuDevice *g, VGpuResource *r,
+                                  uint64_t offset)
 {
-    const struct virtio_gpu_resource_map_blob *c = &cmd->u.map_blob;
-    VGpuResource *r;
     VGpuBlobRegion *reg;
-    uint32_t *map_info;
     uint64_t size = 0;
     void *data = NULL;
-    VGpuResult res;
 
-    r = vgpu_resource_lookup(g, c->resource_id, "RESOURCE_MAP_BLOB", &res);
-    if (!r) {
-        return res;
-    }
-    res = vgpu_map_check(g, r, c->offset);
-    if (res.type != VIRTIO_GPU_RESP_OK_NODATA) {
-        return res;
-    }
     if (vgpu_renderer_map(r->id, &data, &size)) {
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_UNSPEC, "RESOURCE_MAP_BLOB: "
                            "renderer cannot map resource %u", r->id);
@@ -270,7 +263,40 @@ VGpuResult vgpu_cmd_resource_map_blob(VGpuDevice *g, const VGpuCmd *cmd)
     memory_region_init_ram_ptr(&reg->mr, OBJECT(&reg->mr),
                                "virtio-gpu-gl-blob", r->blob_size, data);
     r->map_mr = &reg->mr;
-    memory_region_add_subregion(&g->hostmem, c->offset, r->map_mr);
+    memory_region_add_subregion_overlap(&g->hostmem, offset, r->map_mr, 1);
+    return vgpu_ok();
+}
+
+/* Where the host reaches a mapped blob's memory. */
+void *vgpu_blob_host_ptr(VGpuDevice *g, VGpuResource *r)
+{
+    return r->map_placed ? g->hostmem_base + r->map_offset :
+                           memory_region_get_ram_ptr(r->map_mr);
+}
+
+VGpuResult vgpu_cmd_resource_map_blob(VGpuDevice *g, const VGpuCmd *cmd)
+{
+    const struct virtio_gpu_resource_map_blob *c = &cmd->u.map_blob;
+    VGpuResource *r;
+    uint32_t *map_info;
+    VGpuResult res;
+
+    r = vgpu_resource_lookup(g, c->resource_id, "RESOURCE_MAP_BLOB", &res);
+    if (!r) {
+        return res;
+    }
+    res = vgpu_map_check(g, r, c->offset);
+    if (res.type != VIRTIO_GPU_RESP_OK_NODATA) {
+        return res;
+    }
+    if (vgpu_hostmem_place(g, r, c->offset)) {
+        r->map_placed = true;
+    } else {
+        res = vgpu_map_region(g, r, c->offset);
+        if (res.type != VIRTIO_GPU_RESP_OK_NODATA) {
+            return res;
+        }
+    }
     r->mapped = true;
     r->map_offset = c->offset;
     r->map_size = r->blob_size;
@@ -371,15 +397,24 @@ bool vgpu_hostmem_drain(VGpuDevice *g)
 }
 
 /*
- * Take r's mapping out of the region; render thread, BQL held.  The
- * region goes away when its last user lets go: until then the renderer
- * keeps the memory mapped and the queue waits (vgpu_hostmem_busy).
+ * Take r's mapping out of the window; render thread, BQL held.  A
+ * subregion goes away when its last user lets go: until then the
+ * renderer keeps the memory mapped and the queue waits
+ * (vgpu_hostmem_busy).
  */
 void vgpu_hostmem_unmap(VGpuDevice *g, VGpuResource *r)
 {
-    VGpuBlobRegion *reg = container_of(r->map_mr, VGpuBlobRegion, mr);
+    VGpuBlobRegion *reg;
 
     trace_vgpu_blob_unmap(r->id, r->map_offset);
+    if (r->map_placed) {
+        /* Out of reach at once: nobody can hold it, nothing waits */
+        vgpu_hostmem_displace(g, r);
+        r->map_placed = r->mapped = false;
+        r->map_offset = r->map_size = 0;
+        return;
+    }
+    reg = container_of(r->map_mr, VGpuBlobRegion, mr);
     memory_region_del_subregion(&g->hostmem, r->map_mr);
     /*
      * The region is its own parent: unparenting it must not finalize it

@@ -217,16 +217,13 @@ static void vgpu_realize(DeviceState *dev, Error **errp)
     QTAILQ_INIT(&g->unmapping);
     g->contexts = bitmap_new(VGPU_MAX_CONTEXTS);
     g->ring_contexts = bitmap_new(VGPU_MAX_CONTEXTS);
-    if (!vgpu_worker_start(g, errp)) {
+    /* The transport exposes hostmem (a BAR on PCI); blobs map into it. */
+    if ((g->conf.hostmem && !vgpu_hostmem_init(g, errp)) ||
+        !vgpu_worker_start(g, errp)) {
         g_free(g->contexts);
         g_free(g->ring_contexts);
         migrate_del_blocker(&g->migration_blocker);
         return;
-    }
-    if (g->conf.hostmem) {
-        /* The transport exposes it (a BAR on PCI); blobs map into it. */
-        memory_region_init(&g->hostmem, OBJECT(g), "virtio-gpu-gl-hostmem",
-                           g->conf.hostmem);
     }
     vgpu_fence_init(g);
 
@@ -245,6 +242,7 @@ void vgpu_drop_guest_state(VGpuDevice *g)
     vgpu_scanouts_reset(g);
     vgpu_resources_reset(g);
     vgpu_contexts_reset(g);
+    vgpu_hostmem_reset(g);
     g->budgets_warned = 0;
 }
 

@@ -278,6 +278,23 @@ int vgpu_renderer_map(uint32_t id, void **data, uint64_t *size)
     return virgl_renderer_resource_map(id, data, size);
 }
 
+int vgpu_renderer_export_fd(uint32_t id)
+{
+    uint32_t fd_type = 0;
+    int fd = -1;
+
+    if (virgl_renderer_resource_export_blob(id, &fd_type, &fd)) {
+        return -1;
+    }
+    /* An opaque (Vulkan) fd need not map: the renderer's map imports it */
+    if (fd_type != VIRGL_RENDERER_BLOB_FD_TYPE_DMABUF &&
+        fd_type != VIRGL_RENDERER_BLOB_FD_TYPE_SHM) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 void vgpu_renderer_unmap(uint32_t id)
 {
     virgl_renderer_resource_unmap(id);

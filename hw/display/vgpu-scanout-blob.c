@@ -138,7 +138,7 @@ void vgpu_scanout_blob_readback(VGpuDevice *g, VGpuScanout *s,
     if (r->iov) {
         ok = vgpu_blob_copy(r, s, dst, NULL);
     } else if (r->mapped) {
-        ok = vgpu_blob_copy(r, s, dst, memory_region_get_ram_ptr(r->map_mr));
+        ok = vgpu_blob_copy(r, s, dst, vgpu_blob_host_ptr(g, r));
     } else if (!vgpu_renderer_map(r->id, &mapped, &size)) {
         /* Unmapped whatever its size, or no later MAP_BLOB would work. */
         ok = mapped && size >= r->blob_size &&

@@ -134,6 +134,19 @@ void memory_region_init_ram_ptr(MemoryRegion *mr, Object *owner,
     mr->opaque = ptr;
 }
 
+/* The host-visible window: anonymous memory, as QEMU's own RAM is */
+bool memory_region_init_ram_flags_nomigrate(MemoryRegion *mr, Object *owner,
+                                            const char *name, uint64_t size,
+                                            uint32_t ram_flags, Error **errp)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+    g_assert(p != MAP_FAILED);
+    memory_region_init_ram_ptr(mr, owner, name, size, p);
+    return true;
+}
+
 void *memory_region_get_ram_ptr(MemoryRegion *mr)
 {
     g_assert(mr->ram && mr->opaque);
@@ -155,6 +168,14 @@ void memory_region_add_subregion(MemoryRegion *mr, hwaddr offset,
     subregion->addr = offset;
     QTAILQ_INSERT_TAIL(&mr->subregions, subregion, subregions_link);
     object_ref(subregion);
+}
+
+/* Lookups try subregions before their container: priorities need not */
+void memory_region_add_subregion_overlap(MemoryRegion *mr, hwaddr offset,
+                                         MemoryRegion *subregion,
+                                         int priority)
+{
+    memory_region_add_subregion(mr, offset, subregion);
 }
 
 void memory_region_del_subregion(MemoryRegion *mr, MemoryRegion *subregion)
@@ -761,8 +782,7 @@ VGpuDevice *fuzz_device_new(bool blob, bool context_init)
     g->ctrl_vq = g_new0(VirtQueue, 1);
     g->cursor_vq = g_new0(VirtQueue, 1);
     if (g->conf.hostmem) {
-        memory_region_init(&g->hostmem, OBJECT(g), "virtio-gpu-gl-hostmem",
-                           g->conf.hostmem);
+        g_assert(vgpu_hostmem_init(g, &error_abort));
     }
     vgpu_fence_init(g);
     vgpu_renderer_init(g, &error_abort);
@@ -795,6 +815,9 @@ void fuzz_device_free(VGpuDevice *g)
     vgpu_renderer_fini(g);
     timer_free(g->unmap_poll);
     g_assert_cmpint(fuzz_mapped_count, ==, 0);
+    if (g->hostmem_base) {
+        munmap(g->hostmem_base, g->conf.hostmem);
+    }
     g_free(g->contexts);
     g_free(g->ring_contexts);
     g_free(g->ctrl_vq);

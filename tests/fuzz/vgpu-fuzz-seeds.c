@@ -202,15 +202,12 @@ static void seed_3d(Seed *s)
     CMD(s, CTX_DESTROY, CTX_A, OK);
 }
 
-/*
- * map-blob/ok, then finding 1 of issue 11: a region someone still holds
- * keeps its resource alive, and the region cannot become backing.
- */
-static void seed_blob_map(Seed *s)
+/* A host3d blob RES_A of @size with @flags, mapped at @offset */
+static void mapped_blob(Seed *s, uint32_t flags, uint64_t size,
+                        uint64_t offset)
 {
     const uint32_t blob[] = {
-        RES_A, VIRTIO_GPU_BLOB_MEM_HOST3D, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE,
-        0, 1, 0,
+        RES_A, VIRTIO_GPU_BLOB_MEM_HOST3D, flags, 0, 1, 0,
     };
     const uint32_t map[] = { RES_A };
 
@@ -218,32 +215,61 @@ static void seed_blob_map(Seed *s)
     CMD(s, CTX_CREATE, CTX_A, OK, 0, 0);
     command(s, VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB, CTX_A, 0, blob,
             ARRAY_SIZE(blob), OK);
-    pick64(s, 4096);
+    pick64(s, size);
     put8(s, 0);             /* no entries */
     put8(s, 1);
     whole_request(s);
     command(s, VIRTIO_GPU_CMD_RESOURCE_MAP_BLOB, 0, 0, map, 1,
             VIRTIO_GPU_RESP_OK_MAP_INFO);
-    pick64(s, 0);
+    pick64(s, offset);
     whole_request(s);
-    put8(s, OP_HOLD_REGION);
-    put8(s, 0);
+}
+
+/* RES_B, its backing refused at page @page of the host-visible region */
+static void backing_in_hostmem(Seed *s, uint8_t page)
+{
     create_2d(s, RES_B);
-    /* ATTACH_BACKING at the start of the BAR, where the blob is */
     command(s, VIRTIO_GPU_CMD_RESOURCE_ATTACH_BACKING, 0, 0,
             (const uint32_t[]) { RES_B, 1 }, 2,
             VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
     put8(s, 1);
     put8(s, 1);
-    put8(s, 0);
+    put8(s, page);
     put8(s, 3);             /* pick_addr: the host-visible region */
     pick32(s, 4096);
     whole_request(s);
+}
+
+/*
+ * map-blob/ok, then finding 1 of issue 11: a region someone still holds
+ * keeps its resource alive, and the region cannot become backing.
+ */
+static void seed_blob_map(Seed *s)
+{
+    mapped_blob(s, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE, 4096, 0);
+    put8(s, OP_HOLD_REGION);
+    put8(s, 0);
+    backing_in_hostmem(s, 0);
     CMD(s, RESOURCE_UNMAP_BLOB, 0, OK, RES_A);
     /* Waits for the region; answered once it is let go */
     CMD(s, RESOURCE_UNREF, 0, OK, RES_A);
     put8(s, OP_RELEASE_REGION);
     put8(s, 0);
+    CMD(s, RESOURCE_UNREF, 0, OK, RES_B);
+}
+
+/*
+ * drm-contract/blob: a shareable blob, which the stand-in renderer gives
+ * as a file, placed in the window; the window as backing is refused
+ * there too, and UNMAP_BLOB and UNREF wait for nothing.
+ */
+static void seed_blob_placed(Seed *s)
+{
+    mapped_blob(s, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE |
+                VIRTIO_GPU_BLOB_FLAG_USE_SHAREABLE, 8192, 4096);
+    backing_in_hostmem(s, 1);
+    CMD(s, RESOURCE_UNMAP_BLOB, 0, OK, RES_A);
+    CMD(s, RESOURCE_UNREF, 0, OK, RES_A);
     CMD(s, RESOURCE_UNREF, 0, OK, RES_B);
 }
 
@@ -297,6 +323,7 @@ static const struct {
     { "cursor", seed_cursor },
     { "3d-transfer-submit", seed_3d },
     { "blob-map-held-region", seed_blob_map },
+    { "blob-placed", seed_blob_placed },
     { "blob-guest-scanout", seed_blob_guest },
     { "rings-and-reset", seed_rings_and_reset },
 };

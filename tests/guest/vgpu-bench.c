@@ -9,6 +9,7 @@
  *   BENCH blob_map_cycle_us median=X p99=Y n=N
  *   BENCH blob_write_mib_s value=X ram_mib_s=Y ratio=Z size_mib=S
  *   BENCH venus_rtt_us median=X p99=Y n=N
+ *   BENCH venus_blob_map_cycle_us median=X p99=Y n=N
  *   BENCH done
  * The blob phases need RESOURCE_BLOB and HOST_VISIBLE, the Venus phase
  * the VENUS capset; without them each says "BENCH skip <phase>: <why>".
@@ -417,6 +418,60 @@ static bool bench_venus_rtt(const struct bench *b)
     return true;
 }
 
+/*
+ * blob_map_cycle with a Venus shared-memory blob (blob_id 0, what Mesa's
+ * Venus driver makes its rings and replies of): memory the render
+ * server gives as a file, not the GL renderer's buffer.
+ */
+static int venus_blob_map_cycle(int fd)
+{
+    struct drm_virtgpu_resource_create_blob rb = {
+        .blob_mem = VIRTGPU_BLOB_MEM_HOST3D,
+        .blob_flags = VIRTGPU_BLOB_FLAG_USE_MAPPABLE,
+        .size = 64 * 1024,
+    };
+    struct vgpu_bo bo;
+    int ret = vgpu_resource_create_blob(fd, &rb, &bo);
+
+    if (ret) {
+        return ret;
+    }
+    ret = vgpu_bo_map(fd, &bo);
+    if (ret == 0) {
+        /* volatile: the store must reach the mapping, as a driver's does */
+        ((volatile uint8_t *)bo.map)[0] = 1;
+    }
+    vgpu_bo_destroy(fd, &bo);
+    return ret;
+}
+
+static bool bench_venus_blob_map(const struct bench *b)
+{
+    uint64_t *ns = calloc(b->count, sizeof(*ns));
+    uint64_t start = vgpu_now_ns();
+    unsigned n = 0;
+    int fd = vgpu_open(b->dev);
+    int ret = fd < 0 ? fd : vgpu_context_init(fd, VGPU_CAPSET_VENUS, 1);
+
+    while (ns && ret == 0 && n < b->count && !over_budget(b, start)) {
+        uint64_t t0 = vgpu_now_ns();
+
+        ret = venus_blob_map_cycle(fd);
+        ns[n++] = vgpu_now_ns() - t0;
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (ret || !ns || !n) {
+        vgpu_line("BENCH", "error venus_blob_map_cycle: %s",
+                  ret ? strerror(-ret) : "no samples");
+    } else {
+        report_us("venus_blob_map_cycle_us", ns, n);
+    }
+    free(ns);
+    return ret == 0 && n;
+}
+
 /* The phases that need blob resources and Venus, when the device has them. */
 static bool bench_modern(const struct bench *b)
 {
@@ -436,8 +491,11 @@ static bool bench_modern(const struct bench *b)
         vgpu_getparam(b->fd, VIRTGPU_PARAM_SUPPORTED_CAPSET_IDs, &capsets) ||
         !(capsets & (1 << VGPU_CAPSET_VENUS))) {
         vgpu_line("BENCH", "skip venus_rtt_us: no Venus capset (venus=on)");
+        vgpu_line("BENCH", "skip venus_blob_map_cycle_us: no Venus capset "
+                  "(venus=on)");
     } else {
         ok = bench_venus_rtt(b) && ok;
+        ok = bench_venus_blob_map(b) && ok;
     }
     return ok;
 }

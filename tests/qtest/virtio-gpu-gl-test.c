@@ -1632,6 +1632,17 @@ static void test_map_unmap_unref_reuse(QVirtioGpuGl *gpu)
     assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
 }
 
+/* The host-visible region's guest address, or the case skips, saying why */
+static bool hostmem_or_skip(QVirtioGpuGl *gpu, uint64_t *hostmem)
+{
+    if (!qvirtio_gpu_gl_map_hostmem(gpu, hostmem)) {
+        g_test_skip("no host-visible region a qtest can address on this "
+                    "transport (virtio-mmio)");
+        return false;
+    }
+    return true;
+}
+
 /*
  * A hostile guest: the host-visible region as another resource's
  * backing.  That backing would keep the blob's region alive after
@@ -1643,9 +1654,7 @@ static void test_attach_backing_in_hostmem(QVirtioGpuGl *gpu)
     uint64_t hostmem;
     QVirtioGpuGlResp r;
 
-    if (!qvirtio_gpu_gl_map_hostmem(gpu, &hostmem)) {
-        g_test_skip("no host-visible region a qtest can address on this "
-                    "transport (virtio-mmio)");
+    if (!hostmem_or_skip(gpu, &hostmem)) {
         return;
     }
     create_host3d_blob_ok(gpu, RES_A);
@@ -1987,21 +1996,34 @@ static void test_drm_blob(QVirtioGpuGl *gpu)
         .blob_id = cpu_to_le64(DRM_BLOB_ID),
         .size = cpu_to_le64(2 * BLOB_SIZE),
     };
+    uint64_t hostmem = 0, at = 16 * BLOB_SIZE, again = 32 * BLOB_SIZE;
     uint32_t info = 0;
     QVirtioGpuGlResp r;
+    bool bar = qvirtio_gpu_gl_map_hostmem(gpu, &hostmem);
 
     drm_ctx_ok(gpu);
     r = send_cmd(gpu, &b, sizeof(b));
     assert_ok(&r);
     assert_recorded("create_blob id=1 ctx=1 mem=2 flags=0x3 blob_id=77 "
                     "size=8192 entries=0");
-    r = map_blob(gpu, RES_A, 16 * BLOB_SIZE, &info);
+    r = map_blob(gpu, RES_A, at, &info);
     assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
     g_assert_cmpuint(info, ==, VIRTIO_GPU_MAP_CACHE_CACHED);
-    assert_recorded("map id=1 size=8192");
+    /* A shareable blob is a file: placed in the window, never mapped */
+    assert_recorded("export id=1 size=8192");
+    if (bar) {
+        qtest_writel(gpu->qts, hostmem + at + 4096, 0xd12ec7ed);
+    }
     r = unmap_blob(gpu, RES_A);
     assert_ok(&r);
-    assert_recorded("unmap id=1");
+    if (bar) {
+        /* Zeros where it was; its memory, written there, stays its own */
+        g_assert_cmphex(qtest_readl(gpu->qts, hostmem + at + 4096), ==, 0);
+        r = map_blob(gpu, RES_A, again, NULL);
+        assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
+        g_assert_cmphex(qtest_readl(gpu->qts, hostmem + again + 4096), ==,
+                        0xd12ec7ed);
+    }
 }
 
 static void test_drm_ring_fence(QVirtioGpuGl *gpu)
@@ -2578,9 +2600,7 @@ static void test_fault_backing_in_unmapped_blob(QVirtioGpuGl *gpu)
     uint64_t hostmem;
     QVirtioGpuGlResp r;
 
-    if (!qvirtio_gpu_gl_map_hostmem(gpu, &hostmem)) {
-        g_test_skip("no host-visible region a qtest can address on this "
-                    "transport (virtio-mmio)");
+    if (!hostmem_or_skip(gpu, &hostmem)) {
         return;
     }
     create_host3d_blob_ok(gpu, RES_A);
@@ -2608,16 +2628,78 @@ static void test_fault_reset_after_blob_detach(QVirtioGpuGl *gpu)
 {
     QGuestAllocator *alloc = gpu->alloc;
     QVirtioGpuGlResp r = create_guest_blob(gpu, RES_A, BLOB_SIZE, BLOB_SIZE);
+    QVirtioGpuGlResp detach;
 
     assert_ok(&r);
-    /* Its memory goes with UNREF, or the reset */
-    r = resource_cmd(gpu, VIRTIO_GPU_CMD_RESOURCE_DETACH_BACKING, 0, RES_A);
-    assert_error(&r);
+    detach = resource_cmd(gpu, VIRTIO_GPU_CMD_RESOURCE_DETACH_BACKING, 0,
+                          RES_A);
     qvirtio_gpu_gl_cleanup(gpu);
     qvirtio_start_device(gpu->vdev);
     qvirtio_gpu_gl_init(gpu, alloc);
     r = create_guest_blob(gpu, RES_A, BLOB_SIZE, BLOB_SIZE);
     assert_ok(&r);
+    /* Checked last, so that a device that takes it shows what follows */
+    assert_error(&detach);
+}
+
+/*
+ * A Venus shared-memory blob (blob_id 0, what Mesa's Venus driver makes
+ * its rings of) is a file of the render server's: the device places it
+ * in the window itself.  After UNMAP_BLOB the guest finds zeros there,
+ * never the renderer's memory, at once: nothing waits for the old
+ * mapping's users.  Its memory stays its own, and after UNREF a new
+ * blob mapped at the same place starts from zeros.
+ */
+static QVirtioGpuGlResp venus_shmem_blob(QVirtioGpuGl *gpu, uint32_t res_id)
+{
+    struct virtio_gpu_resource_create_blob b = {
+        .hdr = make_hdr(VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB, CTX_A),
+        .resource_id = cpu_to_le32(res_id),
+        .blob_mem = cpu_to_le32(VIRTIO_GPU_BLOB_MEM_HOST3D),
+        .blob_flags = cpu_to_le32(VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE),
+        .size = cpu_to_le64(16 * BLOB_SIZE),
+    };
+
+    return send_cmd(gpu, &b, sizeof(b));
+}
+
+static void test_window_venus_shmem(QVirtioGpuGl *gpu)
+{
+    const uint64_t at = 4 * BLOB_SIZE, again = 64 * BLOB_SIZE;
+    g_autofree char *tree = NULL;
+    uint64_t hostmem;
+    QVirtioGpuGlResp r;
+
+    if (!hostmem_or_skip(gpu, &hostmem)) {
+        return;
+    }
+    r = ctx_create_init(gpu, CTX_A, VIRTIO_GPU_CAPSET_VENUS);
+    assert_ok(&r);
+    r = venus_shmem_blob(gpu, RES_A);
+    assert_ok(&r);
+    r = map_blob(gpu, RES_A, at, NULL);
+    assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    /* In the window itself: no memory region was added for it */
+    tree = qtest_hmp(gpu->qts, "info mtree");
+    g_assert_nonnull(strstr(tree, "virtio-gpu-gl-hostmem"));
+    g_assert_null(strstr(tree, "virtio-gpu-gl-blob"));
+    qtest_writel(gpu->qts, hostmem + at + 8, 0x5a5a1234);
+    g_assert_cmphex(qtest_readl(gpu->qts, hostmem + at + 8), ==, 0x5a5a1234);
+    r = unmap_blob(gpu, RES_A);
+    assert_ok(&r);
+    g_assert_cmphex(qtest_readl(gpu->qts, hostmem + at + 8), ==, 0);
+    r = map_blob(gpu, RES_A, again, NULL);
+    assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_assert_cmphex(qtest_readl(gpu->qts, hostmem + again + 8), ==,
+                    0x5a5a1234);
+    r = resource_cmd(gpu, VIRTIO_GPU_CMD_RESOURCE_UNREF, 0, RES_A);
+    assert_ok(&r);
+    g_assert_cmphex(qtest_readl(gpu->qts, hostmem + again + 8), ==, 0);
+    r = venus_shmem_blob(gpu, RES_B);
+    assert_ok(&r);
+    r = map_blob(gpu, RES_B, again, NULL);
+    assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_assert_cmphex(qtest_readl(gpu->qts, hostmem + again + 8), ==, 0);
 }
 
 /*
@@ -2760,6 +2842,7 @@ static const GpuTest hostile_tests[] = {
       MODERN_OPTS },
     { "fault/reset-after-blob-detach", test_fault_reset_after_blob_detach,
       MODERN_OPTS },
+    { "window/venus-shmem", test_window_venus_shmem, MODERN_OPTS },
     { "fault/reset-full-budgets", test_fault_reset_full_budgets,
       FULL_BUDGET_OPTS },
 };

@@ -14,6 +14,9 @@
  * "dmabuf" (a memfd) painted STAND_IN_SCANOUT_XRGB, so the device's dmabuf
  * scanout path can be tested with a GL display that imports it (Mesa's
  * llvmpipe imports a memfd), where the real renderer cannot export.
+ * Blobs live in memfds too; those created shareable are exported as
+ * files (as a DRM context's buffers are), the others only mapped (as
+ * virgl's are), so both of the device's ways to map a blob get used.
  * Nothing outside tests/ uses it.
  */
 
@@ -36,8 +39,10 @@ static GHashTable *sizes;
 /* Host memory for the blobs the guest maps, by resource id. */
 static struct {
     uint32_t id;
+    uint32_t flags;
     uint64_t size;
-    void *mem;
+    int fd;                 /* a memfd of whole pages */
+    void *mem;              /* its mapping, once asked for */
 } blobs[STAND_IN_MAX_BLOBS];
 
 static void G_GNUC_PRINTF(1, 2) rec(const char *fmt, ...)
@@ -133,6 +138,32 @@ uint32_t vgpu_renderer_resource_pitch(uint32_t id)
     return ((uintptr_t)size >> 32) * 4;
 }
 
+static uint64_t blob_span(uint64_t size)
+{
+    return ROUND_UP(size, qemu_real_host_page_size());
+}
+
+static void blob_free(int i)
+{
+    if (blobs[i].mem) {
+        munmap(blobs[i].mem, blob_span(blobs[i].size));
+    }
+    close(blobs[i].fd);
+    memset(&blobs[i], 0, sizeof(blobs[i]));
+}
+
+static int blob_find(uint32_t id)
+{
+    int i;
+
+    for (i = 0; i < STAND_IN_MAX_BLOBS; i++) {
+        if (blobs[i].id == id) {
+            return i;
+        }
+    }
+    return -1;
+}
+
 void vgpu_renderer_resource_unref(uint32_t id)
 {
     int i;
@@ -143,8 +174,7 @@ void vgpu_renderer_resource_unref(uint32_t id)
     }
     for (i = 0; i < STAND_IN_MAX_BLOBS; i++) {
         if (blobs[i].id == id) {
-            qemu_vfree(blobs[i].mem);
-            memset(&blobs[i], 0, sizeof(blobs[i]));
+            blob_free(i);
         }
     }
 }
@@ -242,34 +272,57 @@ int vgpu_renderer_create_blob(uint32_t id, uint32_t ctx_id,
     rec("create_blob id=%u ctx=%u mem=%u flags=0x%x blob_id=%" PRIu64
         " size=%" PRIu64 " entries=%u", id, ctx_id, blob_mem, blob_flags,
         blob_id, size, cnt);
-    for (i = 0; i < STAND_IN_MAX_BLOBS; i++) {
-        if (!blobs[i].id) {
-            blobs[i].id = id;
-            blobs[i].size = size;
-            return 0;
-        }
+    i = blob_find(0);
+    if (i < 0) {
+        return -ENOSPC;
     }
-    return -ENOSPC;
+    blobs[i].fd = memfd_create("stand-in-blob", MFD_CLOEXEC);
+    if (blobs[i].fd < 0 || ftruncate(blobs[i].fd, blob_span(size))) {
+        int err = -errno;
+
+        if (blobs[i].fd >= 0) {
+            close(blobs[i].fd);
+        }
+        return err;
+    }
+    blobs[i].id = id;
+    blobs[i].flags = blob_flags;
+    blobs[i].size = size;
+    return 0;
 }
 
 int vgpu_renderer_map(uint32_t id, void **data, uint64_t *size)
 {
-    int i;
+    int i = blob_find(id);
 
-    for (i = 0; i < STAND_IN_MAX_BLOBS; i++) {
-        if (blobs[i].id == id) {
-            if (!blobs[i].mem) {
-                blobs[i].mem = qemu_memalign(qemu_real_host_page_size(),
-                                             blobs[i].size);
-                memset(blobs[i].mem, 0, blobs[i].size);
-            }
-            *data = blobs[i].mem;
-            *size = blobs[i].size;
-            rec("map id=%u size=%" PRIu64, id, blobs[i].size);
-            return 0;
-        }
+    if (i < 0 || !id) {
+        return -EINVAL;
     }
-    return -EINVAL;
+    if (!blobs[i].mem) {
+        void *p = mmap(NULL, blob_span(blobs[i].size), PROT_READ | PROT_WRITE,
+                       MAP_SHARED, blobs[i].fd, 0);
+
+        if (p == MAP_FAILED) {
+            return -errno;
+        }
+        blobs[i].mem = p;
+    }
+    *data = blobs[i].mem;
+    *size = blobs[i].size;
+    rec("map id=%u size=%" PRIu64, id, blobs[i].size);
+    return 0;
+}
+
+int vgpu_renderer_export_fd(uint32_t id)
+{
+    int i = blob_find(id);
+
+    if (i < 0 || !id ||
+        !(blobs[i].flags & VIRTIO_GPU_BLOB_FLAG_USE_SHAREABLE)) {
+        return -1;
+    }
+    rec("export id=%u size=%" PRIu64, id, blobs[i].size);
+    return dup(blobs[i].fd);
 }
 
 void vgpu_renderer_unmap(uint32_t id)

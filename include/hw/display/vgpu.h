@@ -113,8 +113,9 @@ typedef struct VGpuResource {
     uint32_t blob_mem, blob_flags;
     uint64_t blob_size;
     bool mapped;              /* in the host-visible region */
+    bool map_placed;          /* as the renderer's file, in the window */
     uint64_t map_offset, map_size;
-    MemoryRegion *map_mr;
+    MemoryRegion *map_mr;     /* else as a subregion over the window */
     /*
      * An unmapped region someone may still use: the renderer's memory
      * stays mapped, and the resource alive in the renderer, until its
@@ -234,6 +235,7 @@ struct VGpuDevice {
     bool reset_pending;          /* guest reset, renderer side pending */
     uint32_t reset_count;        /* guest resets so far */
     MemoryRegion hostmem;        /* host-visible region, on a transport BAR */
+    uint8_t *hostmem_base;       /* its host memory (vgpu-hostmem.c) */
 
     /* The render thread (vgpu-worker.c). */
     QemuThread worker;
@@ -335,6 +337,13 @@ void vgpu_hostmem_unmap(VGpuDevice *g, VGpuResource *r);
 bool vgpu_hostmem_unmap_settled(VGpuDevice *g, VGpuResource *r);
 bool vgpu_hostmem_busy(VGpuDevice *g);
 bool vgpu_hostmem_drain(VGpuDevice *g);
+void *vgpu_blob_host_ptr(VGpuDevice *g, VGpuResource *r);
+
+/* vgpu-hostmem.c */
+bool vgpu_hostmem_init(VGpuDevice *g, Error **errp);
+bool vgpu_hostmem_place(VGpuDevice *g, VGpuResource *r, uint64_t offset);
+void vgpu_hostmem_displace(VGpuDevice *g, VGpuResource *r);
+void vgpu_hostmem_reset(VGpuDevice *g);
 
 /* vgpu-context.c */
 bool vgpu_context_exists(VGpuDevice *g, uint32_t ctx_id);
@@ -431,6 +440,8 @@ int vgpu_renderer_create_blob(uint32_t id, uint32_t ctx_id,
                               struct iovec *iov, unsigned int cnt);
 int vgpu_renderer_map(uint32_t id, void **data, uint64_t *size);
 void vgpu_renderer_unmap(uint32_t id);
+/* A new mmap-able fd of a blob's memory (caller closes it), or -1 */
+int vgpu_renderer_export_fd(uint32_t id);
 uint32_t vgpu_renderer_map_info(uint32_t id);
 void vgpu_renderer_context_destroy(uint32_t ctx_id);
 void vgpu_renderer_ctx_attach(uint32_t ctx_id, uint32_t res_id);

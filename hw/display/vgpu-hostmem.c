@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * virtio-gpu-gl host-visible region: a fixed window of host memory.
+ *
+ * The region (property hostmem) is RAM of its own, reserved once at
+ * realize: anonymous, zero and not reserved up front.  A blob whose
+ * memory the renderer gives as a file (a Venus allocation, shared
+ * memory, a DRM context's buffer) is placed over part of it with
+ * MAP_FIXED; UNMAP_BLOB puts anonymous zero memory back over that part.
+ * The window's host addresses never change, so no memory region changes
+ * either: whoever still holds an address in it (a vCPU's memory map
+ * until its RCU grace period ends, another device's DMA mapping) reads
+ * zeros from then on, never memory the renderer has freed, and neither
+ * map nor unmap waits for anyone.  Blobs the renderer gives no file for
+ * (virgl's own buffers) are put over the window as subregions instead,
+ * see vgpu-blob.c.
+ *
+ * What a guest writes into the window outside its blobs costs host
+ * memory, at most the window's size; a device reset gives it back.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "qapi/error.h"
+#include "exec/memory.h"
+#include "hw/display/vgpu.h"
+#include "trace.h"
+
+bool vgpu_hostmem_init(VGpuDevice *g, Error **errp)
+{
+    if (!memory_region_init_ram_flags_nomigrate(&g->hostmem, OBJECT(g),
+                                                "virtio-gpu-gl-hostmem",
+                                                g->conf.hostmem,
+                                                RAM_NORESERVE, errp)) {
+        error_prepend(errp, "cannot reserve hostmem=%" PRIu64 " bytes of "
+                      "address space: ", g->conf.hostmem);
+        return false;
+    }
+    g->hostmem_base = memory_region_get_ram_ptr(&g->hostmem);
+    return true;
+}
+
+/* Host bytes a placement of @size takes: whole host pages. */
+static uint64_t vgpu_hostmem_span(uint64_t size)
+{
+    return ROUND_UP(size, qemu_real_host_page_size());
+}
+
+/* Anonymous zero memory over [offset, offset + len) of the window. */
+static bool vgpu_hostmem_zero(VGpuDevice *g, uint64_t offset, uint64_t len)
+{
+    void *p = mmap(g->hostmem_base + offset, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+                   -1, 0);
+
+    return p != MAP_FAILED;
+}
+
+/*
+ * Put r's memory, as the renderer's file, at @offset of the window.
+ * False when the renderer gives no file, or one that cannot be mapped
+ * there whole: the caller then maps the blob another way.  A file
+ * shorter than the placement must be refused: a guest touching the page
+ * past its end would take QEMU down with SIGBUS.
+ */
+bool vgpu_hostmem_place(VGpuDevice *g, VGpuResource *r, uint64_t offset)
+{
+    uint64_t span = vgpu_hostmem_span(r->blob_size);
+    int fd;
+    off_t end;
+    void *p;
+
+    if (offset % qemu_real_host_page_size()) {
+        return false;
+    }
+    fd = vgpu_renderer_export_fd(r->id);
+    if (fd < 0) {
+        return false;
+    }
+    end = lseek(fd, 0, SEEK_END);
+    p = end >= 0 && (uint64_t)end >= span ?
+        mmap(g->hostmem_base + offset, span, PROT_READ | PROT_WRITE,
+             MAP_SHARED | MAP_FIXED, fd, 0) : MAP_FAILED;
+    close(fd);
+    if (p == MAP_FAILED) {
+        /* A failed MAP_FIXED may have taken the old pages away */
+        if (!vgpu_hostmem_zero(g, offset, span)) {
+            error_report("virtio-gpu-gl: cannot restore the host-visible "
+                         "window at 0x%" PRIx64 ": %s", offset,
+                         strerror(errno));
+        }
+        return false;
+    }
+    trace_vgpu_hostmem_place(r->id, offset, span);
+    return true;
+}
+
+/*
+ * Zero memory back over r's placement: the renderer's memory is then
+ * out of reach at once, and may go.  Should the kernel refuse (out of
+ * memory for the page tables), the file's pages stay mapped: the guest
+ * still sees that blob's memory, but never freed memory, since the
+ * mapping keeps them.
+ */
+void vgpu_hostmem_displace(VGpuDevice *g, VGpuResource *r)
+{
+    if (!vgpu_hostmem_zero(g, r->map_offset,
+                           vgpu_hostmem_span(r->map_size))) {
+        error_report("virtio-gpu-gl: cannot take blob %u out of the "
+                     "host-visible window: %s", r->id, strerror(errno));
+    }
+}
+
+/* Device reset: what the guest wrote anywhere in the window goes. */
+void vgpu_hostmem_reset(VGpuDevice *g)
+{
+    if (g->hostmem_base && !vgpu_hostmem_zero(g, 0, g->conf.hostmem)) {
+        error_report("virtio-gpu-gl: cannot clear the host-visible window: "
+                     "%s", strerror(errno));
+    }
+}

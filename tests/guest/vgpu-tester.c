@@ -13,6 +13,13 @@
  * Steps build on each other (a mapping needs a resource, which needs an
  * open device); a step whose prerequisite is missing is skipped, not
  * failed, so that one fault is reported once.
+ *
+ * With -b MIB or -c N it runs the budget steps instead: it tries to
+ * exhaust the device's max_resource_bytes (which the host set to MIB) or
+ * max_contexts (N), counts what the host really holds (the guest kernel
+ * reports no create errors, so each object is checked by a round trip
+ * of data through the host), and checks that a fresh context works once
+ * it has let everything go.
  */
 
 #include <errno.h>
@@ -37,6 +44,8 @@
 struct tester {
     const char *dev;
     int timeout_ms;
+    unsigned budget_mib;        /* -b: the host's max_resource_bytes */
+    unsigned budget_contexts;   /* -c: the host's max_contexts */
     int fd;                     /* -1 unless the open step passed */
     bool has_3d;
     int context_init;           /* device parameters, 0 when unknown */
@@ -696,11 +705,175 @@ static void step_transfer_oob(struct tester *t)
     close(fd);
 }
 
+/* ---- budget steps ---- */
+
+#define BUDGET_BUF_MIB      4
+#define BUDGET_EXTRA        24      /* objects tried past the budget */
+#define BUDGET_PROBE_SIZE   4096
+#define BUDGET_MAX_CONTEXTS 1023    /* the device's own bound */
+
+/*
+ * Does the host hold bo?  A pattern goes to the host and comes back
+ * into a cleared mapping: a resource or context the host refused keeps
+ * its transfers from reaching anything.
+ */
+static bool host_holds(int fd, struct vgpu_bo *bo, uint32_t size,
+                       uint8_t seed)
+{
+    size_t bad = 0;
+
+    if (mem_access(bo->map, size, MEM_FILL, seed, NULL) ||
+        vgpu_transfer_buffer(fd, bo, true, 0, size) ||
+        vgpu_wait(fd, bo->bo_handle, false) ||
+        mem_access(bo->map, size, MEM_CLEAR, 0, NULL) ||
+        vgpu_transfer_buffer(fd, bo, false, 0, size) ||
+        vgpu_wait(fd, bo->bo_handle, false) ||
+        mem_access(bo->map, size, MEM_CHECK, seed, &bad)) {
+        return false;
+    }
+    return bad == size;
+}
+
+/* A mapped buffer of size bytes on fd, or false. */
+static bool budget_buffer(int fd, uint32_t size, struct vgpu_bo *bo)
+{
+    if (vgpu_buffer_create(fd, size, bo)) {
+        return false;
+    }
+    if (vgpu_bo_map(fd, bo)) {
+        vgpu_bo_destroy(fd, bo);
+        return false;
+    }
+    return true;
+}
+
+/* After a budget step: a new DRM file, context and buffer must work. */
+static void step_budget_recovers(struct tester *t, const char *step)
+{
+    struct vgpu_bo bo;
+    int fd = vgpu_open(t->dev);
+    bool ok;
+
+    if (fd < 0) {
+        fail(t, step, "%s: %s", t->dev, strerror(-fd));
+        return;
+    }
+    ok = budget_buffer(fd, BUDGET_PROBE_SIZE, &bo);
+    if (ok) {
+        ok = host_holds(fd, &bo, BUDGET_PROBE_SIZE, 0x3c);
+        vgpu_bo_destroy(fd, &bo);
+    }
+    close(fd);
+    if (!ok) {
+        fail(t, step, "a fresh context's buffer did not round-trip");
+        return;
+    }
+    pass(t, step);
+}
+
+/*
+ * Buffers of BUDGET_BUF_MIB until past max_resource_bytes.  The host
+ * must hold as many as fit, less what the console already uses (its
+ * framebuffer counts too): one or two fewer than MIB / BUDGET_BUF_MIB.
+ */
+static void step_budget_resource_bytes(struct tester *t)
+{
+    const char *step = "budget_resource_bytes";
+    unsigned fit = t->budget_mib / BUDGET_BUF_MIB;
+    unsigned tries = fit + BUDGET_EXTRA, made = 0, held = 0, i;
+    uint32_t size = BUDGET_BUF_MIB << 20;
+    struct vgpu_bo *bos = calloc(tries, sizeof(*bos));
+
+    if (!need_3d(t, step) || !bos) {
+        free(bos);
+        return;
+    }
+    for (i = 0; i < tries && budget_buffer(t->fd, size, &bos[made]); i++) {
+        made++;
+    }
+    for (i = 0; i < made; i++) {
+        held += host_holds(t->fd, &bos[i], size, (uint8_t)i);
+    }
+    for (i = 0; i < made; i++) {
+        vgpu_bo_destroy(t->fd, &bos[i]);
+    }
+    free(bos);
+    vgpu_line("INFO", "%s: the host holds %u of %u buffers of %u MiB "
+              "(max_resource_bytes=%uM)", step, held, made, BUDGET_BUF_MIB,
+              t->budget_mib);
+    if (made < tries) {
+        fail(t, step, "the guest could make only %u of %u buffers", made,
+             tries);
+    } else if (held > fit || held + 2 < fit) {
+        fail(t, step, "the host holds %u buffers, expected %u or one or "
+             "two fewer", held, fit);
+    } else {
+        pass(t, step);
+    }
+    step_budget_recovers(t, "budget_resource_bytes_recovers");
+}
+
+/*
+ * A DRM file per context (the kernel makes one context per file) until
+ * past max_contexts: exactly N of them must work, less the one of the
+ * kernel's framebuffer console when there is one (its DRM client made a
+ * context with its framebuffer).
+ */
+static void step_budget_contexts(struct tester *t)
+{
+    const char *step = "budget_contexts";
+    unsigned tries = t->budget_contexts + BUDGET_EXTRA, held = 0, i;
+    bool console = access("/sys/class/graphics/fb0", F_OK) == 0;
+    unsigned expected = t->budget_contexts - (console ? 1 : 0);
+    struct vgpu_bo *bos = calloc(tries, sizeof(*bos));
+    int *fds = calloc(tries, sizeof(*fds));
+    char which[BUDGET_MAX_CONTEXTS + BUDGET_EXTRA + 1] = "";
+
+    if (!need_3d(t, step) || !bos || !fds) {
+        free(bos);
+        free(fds);
+        return;
+    }
+    /* Only the files below may hold contexts of this program's */
+    close(t->fd);
+    t->fd = -1;
+    for (i = 0; i < tries; i++) {
+        bool ok = false;
+
+        fds[i] = vgpu_open(t->dev);
+        if (fds[i] >= 0 && budget_buffer(fds[i], BUDGET_PROBE_SIZE,
+                                         &bos[i])) {
+            ok = host_holds(fds[i], &bos[i], BUDGET_PROBE_SIZE, (uint8_t)i);
+            vgpu_bo_destroy(fds[i], &bos[i]);
+        }
+        held += ok;
+        which[i] = ok ? '+' : '-';
+    }
+    for (i = 0; i < tries; i++) {
+        if (fds[i] >= 0) {
+            close(fds[i]);
+        }
+    }
+    free(bos);
+    free(fds);
+    vgpu_line("INFO", "%s: %u of %u contexts work (max_contexts=%u%s): %s",
+              step, held, tries, t->budget_contexts,
+              console ? ", one the console's" : "", which);
+    if (held != expected) {
+        fail(t, step, "%u contexts work, expected %u", held, expected);
+    } else {
+        pass(t, step);
+    }
+    step_budget_recovers(t, "budget_contexts_recovers");
+}
+
 static void usage(const char *prog)
 {
-    fprintf(stderr, "usage: %s [-d DEVICE] [-t TIMEOUT_MS]\n"
+    fprintf(stderr, "usage: %s [-d DEVICE] [-t TIMEOUT_MS] [-b MIB] [-c N]\n"
             "  -d DEVICE      DRM device node (default %s)\n"
-            "  -t TIMEOUT_MS  fence timeout (default %d)\n",
+            "  -t TIMEOUT_MS  fence timeout (default %d)\n"
+            "  -b MIB         budget steps: the host's max_resource_bytes\n"
+            "  -c N           budget steps: the host's max_contexts\n",
             prog, VGPU_DEFAULT_DEVICE, DEFAULT_TIMEOUT_MS);
 }
 
@@ -708,10 +881,21 @@ static bool parse_args(int argc, char **argv, struct tester *t, int *status)
 {
     int opt;
 
-    while ((opt = getopt(argc, argv, "d:t:h")) != -1) {
+    while ((opt = getopt(argc, argv, "d:t:b:c:h")) != -1) {
         switch (opt) {
         case 'd':
             t->dev = optarg;
+            break;
+        case 'b':
+        case 'c':
+            if (atoi(optarg) <= 0 ||
+                (opt == 'c' && atoi(optarg) > BUDGET_MAX_CONTEXTS)) {
+                fprintf(stderr, "%s: bad budget '%s'\n", argv[0], optarg);
+                *status = 2;
+                return false;
+            }
+            *(opt == 'b' ? &t->budget_mib : &t->budget_contexts) =
+                atoi(optarg);
             break;
         case 't':
             t->timeout_ms = atoi(optarg);
@@ -734,6 +918,18 @@ static bool parse_args(int argc, char **argv, struct tester *t, int *status)
     return true;
 }
 
+static int finish(struct tester *t)
+{
+    if (t->fd >= 0) {
+        vgpu_bo_destroy(t->fd, &t->buf);
+        close(t->fd);
+    }
+    printf("%u passed, %u failed, %u skipped\n",
+           t->passed, t->failed, t->skipped);
+    fflush(stdout);
+    return t->failed ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     struct tester t = {
@@ -750,6 +946,15 @@ int main(int argc, char **argv)
 
     step_open(&t);
     step_getparam_3d(&t);
+    if (t.budget_mib || t.budget_contexts) {
+        if (t.budget_mib) {
+            step_budget_resource_bytes(&t);
+        }
+        if (t.budget_contexts) {
+            step_budget_contexts(&t);
+        }
+        return finish(&t);
+    }
     step_context_init(&t);
     step_resource_create_3d(&t);
     step_map(&t);
@@ -761,13 +966,5 @@ int main(int argc, char **argv)
     step_resource_create_blob(&t);
     step_blob_host3d_map(&t);
     step_transfer_oob(&t);
-
-    if (t.fd >= 0) {
-        vgpu_bo_destroy(t.fd, &t.buf);
-        close(t.fd);
-    }
-    printf("%u passed, %u failed, %u skipped\n",
-           t.passed, t.failed, t.skipped);
-    fflush(stdout);
-    return t.failed ? 1 : 0;
+    return finish(&t);
 }

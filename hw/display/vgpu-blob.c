@@ -14,8 +14,8 @@
  * pages), so the renderer unmaps the memory only when the region's last
  * user lets go, and until then the render thread takes no further
  * command: the next one (often RESOURCE_UNREF) must not free what that
- * user can reach.  No handler
- * waits or lets go of the BQL.  The device keeps a reference of its own
+ * user can reach.  No handler waits or lets go of the BQL.  The device
+ * keeps a reference of its own
  * and drops it, the last one, itself: a region's finalization commits a
  * memory transaction, which needs the BQL, and the other users' last
  * reference may go on any thread (an iothread completing a DMA request
@@ -397,24 +397,14 @@ bool vgpu_hostmem_drain(VGpuDevice *g)
 }
 
 /*
- * Take r's mapping out of the window; render thread, BQL held.  A
- * subregion goes away when its last user lets go: until then the
- * renderer keeps the memory mapped and the queue waits
- * (vgpu_hostmem_busy).
+ * Take r's subregion out of the window.  It goes away when its last
+ * user lets go: until then the renderer keeps the memory mapped and the
+ * queue waits (vgpu_hostmem_busy).
  */
-void vgpu_hostmem_unmap(VGpuDevice *g, VGpuResource *r)
+static void vgpu_unmap_region(VGpuDevice *g, VGpuResource *r)
 {
-    VGpuBlobRegion *reg;
+    VGpuBlobRegion *reg = container_of(r->map_mr, VGpuBlobRegion, mr);
 
-    trace_vgpu_blob_unmap(r->id, r->map_offset);
-    if (r->map_placed) {
-        /* Out of reach at once: nobody can hold it, nothing waits */
-        vgpu_hostmem_displace(g, r);
-        r->map_placed = r->mapped = false;
-        r->map_offset = r->map_size = 0;
-        return;
-    }
-    reg = container_of(r->map_mr, VGpuBlobRegion, mr);
     memory_region_del_subregion(&g->hostmem, r->map_mr);
     /*
      * The region is its own parent: unparenting it must not finalize it
@@ -425,8 +415,6 @@ void vgpu_hostmem_unmap(VGpuDevice *g, VGpuResource *r)
     object_ref(OBJECT(r->map_mr));
     object_unparent(OBJECT(r->map_mr));
     r->map_mr = NULL;
-    r->mapped = false;
-    r->map_offset = r->map_size = 0;
     r->unmap_pending = reg;
     QTAILQ_INSERT_TAIL(&g->unmapping, r, unmapping_next);
     if (!g->unmaps_pending++) {
@@ -436,6 +424,20 @@ void vgpu_hostmem_unmap(VGpuDevice *g, VGpuResource *r)
         g->unmap_poll = timer_new_ms(QEMU_CLOCK_REALTIME, vgpu_unmap_poll, g);
     }
     vgpu_hostmem_unmap_settled(g, r);
+}
+
+/* Take r's mapping out of the window; render thread, BQL held. */
+void vgpu_hostmem_unmap(VGpuDevice *g, VGpuResource *r)
+{
+    trace_vgpu_blob_unmap(r->id, r->map_offset);
+    if (r->map_placed) {
+        /* Out of reach at once: nobody can hold it, nothing waits */
+        vgpu_hostmem_displace(g, r);
+    } else {
+        vgpu_unmap_region(g, r);
+    }
+    r->map_placed = r->mapped = false;
+    r->map_offset = r->map_size = 0;
 }
 
 VGpuResult vgpu_cmd_resource_unmap_blob(VGpuDevice *g, const VGpuCmd *cmd)

@@ -747,10 +747,22 @@ static bool budget_buffer(int fd, uint32_t size, struct vgpu_bo *bo)
     return true;
 }
 
+/* Does fd's context work?  A small buffer of it must round-trip. */
+static bool context_works(int fd, uint8_t seed)
+{
+    struct vgpu_bo bo;
+    bool ok = budget_buffer(fd, BUDGET_PROBE_SIZE, &bo);
+
+    if (ok) {
+        ok = host_holds(fd, &bo, BUDGET_PROBE_SIZE, seed);
+        vgpu_bo_destroy(fd, &bo);
+    }
+    return ok;
+}
+
 /* After a budget step: a new DRM file, context and buffer must work. */
 static void step_budget_recovers(struct tester *t, const char *step)
 {
-    struct vgpu_bo bo;
     int fd = vgpu_open(t->dev);
     bool ok;
 
@@ -758,11 +770,7 @@ static void step_budget_recovers(struct tester *t, const char *step)
         fail(t, step, "%s: %s", t->dev, strerror(-fd));
         return;
     }
-    ok = budget_buffer(fd, BUDGET_PROBE_SIZE, &bo);
-    if (ok) {
-        ok = host_holds(fd, &bo, BUDGET_PROBE_SIZE, 0x3c);
-        vgpu_bo_destroy(fd, &bo);
-    }
+    ok = context_works(fd, 0x3c);
     close(fd);
     if (!ok) {
         fail(t, step, "a fresh context's buffer did not round-trip");
@@ -825,12 +833,10 @@ static void step_budget_contexts(struct tester *t)
     unsigned tries = t->budget_contexts + BUDGET_EXTRA, held = 0, i;
     bool console = access("/sys/class/graphics/fb0", F_OK) == 0;
     unsigned expected = t->budget_contexts - (console ? 1 : 0);
-    struct vgpu_bo *bos = calloc(tries, sizeof(*bos));
     int *fds = calloc(tries, sizeof(*fds));
     char which[BUDGET_MAX_CONTEXTS + BUDGET_EXTRA + 1] = "";
 
-    if (!need_3d(t, step) || !bos || !fds) {
-        free(bos);
+    if (!need_3d(t, step) || !fds) {
         free(fds);
         return;
     }
@@ -838,14 +844,10 @@ static void step_budget_contexts(struct tester *t)
     close(t->fd);
     t->fd = -1;
     for (i = 0; i < tries; i++) {
-        bool ok = false;
+        bool ok;
 
         fds[i] = vgpu_open(t->dev);
-        if (fds[i] >= 0 && budget_buffer(fds[i], BUDGET_PROBE_SIZE,
-                                         &bos[i])) {
-            ok = host_holds(fds[i], &bos[i], BUDGET_PROBE_SIZE, (uint8_t)i);
-            vgpu_bo_destroy(fds[i], &bos[i]);
-        }
+        ok = fds[i] >= 0 && context_works(fds[i], (uint8_t)i);
         held += ok;
         which[i] = ok ? '+' : '-';
     }
@@ -854,7 +856,6 @@ static void step_budget_contexts(struct tester *t)
             close(fds[i]);
         }
     }
-    free(bos);
     free(fds);
     vgpu_line("INFO", "%s: %u of %u contexts work (max_contexts=%u%s): %s",
               step, held, tries, t->budget_contexts,

@@ -1643,6 +1643,20 @@ static bool hostmem_or_skip(QVirtioGpuGl *gpu, uint64_t *hostmem)
     return true;
 }
 
+/* A host3d blob RES_A mapped at the start of the host-visible region */
+static bool blob_mapped_at_hostmem(QVirtioGpuGl *gpu, uint64_t *hostmem)
+{
+    QVirtioGpuGlResp r;
+
+    if (!hostmem_or_skip(gpu, hostmem)) {
+        return false;
+    }
+    create_host3d_blob_ok(gpu, RES_A);
+    r = map_blob(gpu, RES_A, 0, NULL);
+    assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    return true;
+}
+
 /*
  * A hostile guest: the host-visible region as another resource's
  * backing.  That backing would keep the blob's region alive after
@@ -1654,12 +1668,9 @@ static void test_attach_backing_in_hostmem(QVirtioGpuGl *gpu)
     uint64_t hostmem;
     QVirtioGpuGlResp r;
 
-    if (!hostmem_or_skip(gpu, &hostmem)) {
+    if (!blob_mapped_at_hostmem(gpu, &hostmem)) {
         return;
     }
-    create_host3d_blob_ok(gpu, RES_A);
-    r = map_blob(gpu, RES_A, 0, NULL);
-    assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
     /* The blob is there: what the guest writes it reads back. */
     qtest_writel(gpu->qts, hostmem, 0x5eed1e55);
     g_assert_cmphex(qtest_readl(gpu->qts, hostmem), ==, 0x5eed1e55);
@@ -2600,12 +2611,9 @@ static void test_fault_backing_in_unmapped_blob(QVirtioGpuGl *gpu)
     uint64_t hostmem;
     QVirtioGpuGlResp r;
 
-    if (!hostmem_or_skip(gpu, &hostmem)) {
+    if (!blob_mapped_at_hostmem(gpu, &hostmem)) {
         return;
     }
-    create_host3d_blob_ok(gpu, RES_A);
-    r = map_blob(gpu, RES_A, 0, NULL);
-    assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
     create_2d_ok(gpu, RES_B);
     /* Whatever the device answers, what follows must not take it down */
     attach_backing(gpu, RES_B, hostmem, BLOB_SIZE);

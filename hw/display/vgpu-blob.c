@@ -158,6 +158,7 @@ VGpuResult vgpu_cmd_resource_create_blob(VGpuDevice *g, const VGpuCmd *cmd)
     r->blob_flags = c->blob_flags;
     r->blob_size = c->size;
     r->iov = tmp.iov;
+    r->iov_gpa = tmp.iov_gpa;
     r->iov_cnt = tmp.iov_cnt;
     vgpu_budget_charge(g, r, host_bytes);
     return vgpu_ok();

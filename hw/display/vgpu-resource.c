@@ -229,7 +229,9 @@ void vgpu_backing_unmap(VGpuDevice *g, VGpuResource *r)
     }
     g->backing_entries -= r->iov_cnt;
     g_free(r->iov);
+    g_free(r->iov_gpa);
     r->iov = NULL;
+    r->iov_gpa = NULL;
     r->iov_cnt = 0;
 }
 
@@ -368,6 +370,7 @@ VGpuResult vgpu_backing_map(VGpuDevice *g, VGpuResource *r,
                                   g->conf.max_backing_entries);
     }
     r->iov = g_new0(struct iovec, nr_entries);
+    r->iov_gpa = g_new0(uint64_t, nr_entries);
     for (i = 0; i < nr_entries; i++) {
         iov_to_buf(cmd->payload_iov, cmd->payload_iov_cnt,
                    cmd->payload_offset + i * sizeof(e), &e, sizeof(e));
@@ -381,6 +384,7 @@ VGpuResult vgpu_backing_map(VGpuDevice *g, VGpuResource *r,
                                "%s: entry %u (0x%" PRIx64 " + %u) is not "
                                "guest RAM", name, i, addr, len);
         }
+        r->iov_gpa[i] = le64_to_cpu(e.addr);
         r->iov_cnt++;
         g->backing_entries++;
     }
@@ -480,6 +484,40 @@ VGpuResult vgpu_cmd_transfer_to_host_2d(VGpuDevice *g, const VGpuCmd *cmd)
     return vgpu_ok();
 }
 
+/*
+ * The renderer wrote r's backing from byte @offset on through the host
+ * mapping, which QEMU cannot see: tell it, as a device's write DMA
+ * would.  Unmapping a write mapping marks the pages dirty (for
+ * migration and display dirty logs) and, under TCG, throws away code
+ * translated from them, which would otherwise keep running stale.
+ * Behind a virtual IOMMU that maps backing read-only, as Linux does,
+ * the write lookup fails and there is nothing to tell.
+ */
+static void vgpu_backing_written(VGpuDevice *g, VGpuResource *r,
+                                 uint64_t offset)
+{
+    VirtIODevice *vdev = VIRTIO_DEVICE(g);
+    unsigned int i;
+
+    for (i = 0; i < r->iov_cnt; i++) {
+        dma_addr_t len = r->iov[i].iov_len;
+        void *p;
+
+        if (offset >= len) {
+            offset -= len;
+            continue;
+        }
+        p = dma_memory_map(vdev->dma_as, r->iov_gpa[i] + offset, &len,
+                           DMA_DIRECTION_FROM_DEVICE,
+                           MEMTXATTRS_UNSPECIFIED);
+        if (p) {
+            dma_memory_unmap(vdev->dma_as, p, len,
+                             DMA_DIRECTION_FROM_DEVICE, len);
+        }
+        offset = 0;
+    }
+}
+
 static VGpuResult vgpu_transfer_3d(VGpuDevice *g, const VGpuCmd *cmd,
                                    const char *name, bool to_host)
 {
@@ -518,6 +556,9 @@ static VGpuResult vgpu_transfer_3d(VGpuDevice *g, const VGpuCmd *cmd,
         ret = vgpu_renderer_transfer_read(r->id, cmd->hdr.ctx_id, t->level,
                                           t->stride, t->layer_stride,
                                           &t->box, t->offset, NULL, 0);
+        if (!ret) {
+            vgpu_backing_written(g, r, t->offset);
+        }
     }
     if (ret) {
         return vgpu_reject(VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,

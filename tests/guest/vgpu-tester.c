@@ -20,6 +20,9 @@
  * reports no create errors, so each object is checked by a round trip
  * of data through the host), and checks that a fresh context works once
  * it has let everything go.
+ *
+ * With -x it runs the code step instead: code that TRANSFER_FROM_HOST
+ * writes over code the CPU has already run must be what runs next.
  */
 
 #include <errno.h>
@@ -30,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "virtgpu.h"
@@ -46,6 +50,7 @@ struct tester {
     int timeout_ms;
     unsigned budget_mib;        /* -b: the host's max_resource_bytes */
     unsigned budget_contexts;   /* -c: the host's max_contexts */
+    bool code;                  /* -x: the code step */
     int fd;                     /* -1 unless the open step passed */
     bool has_3d;
     int context_init;           /* device parameters, 0 when unknown */
@@ -868,13 +873,129 @@ static void step_budget_contexts(struct tester *t)
     step_budget_recovers(t, "budget_contexts_recovers");
 }
 
+/* ---- code step ---- */
+
+#define CODE_SIZE           4096
+#define CODE_GUEST_VALUE    0x1234  /* what the guest's own code returns */
+#define CODE_HOST_VALUE     0x5678  /* what the host's copy returns */
+
+/* Write a function returning value at p; its size, or 0 on no encoding. */
+static size_t put_code(uint8_t *p, uint16_t value)
+{
+#if defined(__aarch64__)
+    uint32_t insn[2] = {
+        0x52800000u | ((uint32_t)value << 5),   /* movz w0, #value */
+        0xd65f03c0u,                            /* ret */
+    };
+#elif defined(__x86_64__)
+    uint8_t insn[6] = {
+        0xb8, value & 0xff, value >> 8, 0, 0,   /* mov eax, value */
+        0xc3,                                   /* ret */
+    };
+#else
+    uint8_t insn[1];
+    return 0;
+#endif
+    memcpy(p, insn, sizeof(insn));
+    __builtin___clear_cache((char *)p, (char *)p + sizeof(insn));
+    return sizeof(insn);
+}
+
+static int run_code(const uint8_t *p)
+{
+    int (*fn)(void);
+
+    /* Data and function pointers share a size on every Linux target. */
+    memcpy(&fn, &p, sizeof(fn));
+    return fn();
+}
+
+/*
+ * The host's copy of a buffer holds one function, the guest's mapping
+ * another, which the CPU runs.  TRANSFER_FROM_HOST then brings the
+ * host's function back into the mapping: the device writes guest memory
+ * behind the CPU's back, and unless it tells QEMU so, a TCG guest goes
+ * on running the code it translated before.
+ */
+/* Put code in bo's mapping whose host copy holds other code; why not. */
+static const char *replace_code(struct tester *t, struct vgpu_bo *bo,
+                                const uint8_t *host_code, size_t len,
+                                int *got)
+{
+    if (mprotect(bo->map, CODE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC)) {
+        return "mprotect PROT_EXEC failed";
+    }
+    put_code(bo->map, CODE_HOST_VALUE);
+    if (vgpu_transfer_buffer(t->fd, bo, true, 0, CODE_SIZE) ||
+        vgpu_wait(t->fd, bo->bo_handle, false)) {
+        return "TRANSFER_TO_HOST + WAIT failed";
+    }
+    put_code(bo->map, CODE_GUEST_VALUE);
+    *got = run_code(bo->map);
+    if (*got != CODE_GUEST_VALUE) {
+        return "the guest's own code returned the wrong value";
+    }
+    if (vgpu_transfer_buffer(t->fd, bo, false, 0, CODE_SIZE) ||
+        vgpu_wait(t->fd, bo->bo_handle, false)) {
+        return "TRANSFER_FROM_HOST + WAIT failed";
+    }
+    if (memcmp(bo->map, host_code, len)) {
+        return "the transfer did not bring the host's code back";
+    }
+    *got = run_code(bo->map);
+    return NULL;
+}
+
+/*
+ * The host's copy of a buffer holds one function, the guest's mapping
+ * another, which the CPU runs.  TRANSFER_FROM_HOST then brings the
+ * host's function back into the mapping: the device writes guest memory
+ * behind the CPU's back, and unless it tells QEMU so, a TCG guest goes
+ * on running the code it translated before.
+ */
+static void step_transfer_replaces_code(struct tester *t)
+{
+    const char *step = "transfer_replaces_code";
+    uint8_t host_code[16];
+    struct vgpu_bo bo;
+    const char *why;
+    size_t len;
+    int got = 0;
+
+    len = put_code(host_code, CODE_HOST_VALUE);
+    if (!len) {
+        skip(t, step, "no instruction encoding for this architecture");
+        return;
+    }
+    if (!need_3d(t, step)) {
+        return;
+    }
+    if (!budget_buffer(t->fd, CODE_SIZE, &bo)) {
+        fail(t, step, "no mapped buffer of %d bytes", CODE_SIZE);
+        return;
+    }
+    why = replace_code(t, &bo, host_code, len, &got);
+    if (why) {
+        fail(t, step, "%s (got 0x%x)", why, got);
+    } else if (got != CODE_HOST_VALUE) {
+        fail(t, step, "the transferred code returned 0x%x, not 0x%x: the "
+             "CPU ran what it had translated before the transfer", got,
+             CODE_HOST_VALUE);
+    } else {
+        pass(t, step);
+    }
+    vgpu_bo_destroy(t->fd, &bo);
+}
+
 static void usage(const char *prog)
 {
-    fprintf(stderr, "usage: %s [-d DEVICE] [-t TIMEOUT_MS] [-b MIB] [-c N]\n"
+    fprintf(stderr, "usage: %s [-d DEVICE] [-t TIMEOUT_MS] [-b MIB] "
+            "[-c N] [-x]\n"
             "  -d DEVICE      DRM device node (default %s)\n"
             "  -t TIMEOUT_MS  fence timeout (default %d)\n"
             "  -b MIB         budget steps: the host's max_resource_bytes\n"
-            "  -c N           budget steps: the host's max_contexts\n",
+            "  -c N           budget steps: the host's max_contexts\n"
+            "  -x             the code step: a transfer replaces run code\n",
             prog, VGPU_DEFAULT_DEVICE, DEFAULT_TIMEOUT_MS);
 }
 
@@ -882,7 +1003,7 @@ static bool parse_args(int argc, char **argv, struct tester *t, int *status)
 {
     int opt;
 
-    while ((opt = getopt(argc, argv, "d:t:b:c:h")) != -1) {
+    while ((opt = getopt(argc, argv, "d:t:b:c:xh")) != -1) {
         switch (opt) {
         case 'd':
             t->dev = optarg;
@@ -897,6 +1018,9 @@ static bool parse_args(int argc, char **argv, struct tester *t, int *status)
             }
             *(opt == 'b' ? &t->budget_mib : &t->budget_contexts) =
                 atoi(optarg);
+            break;
+        case 'x':
+            t->code = true;
             break;
         case 't':
             t->timeout_ms = atoi(optarg);
@@ -947,6 +1071,10 @@ int main(int argc, char **argv)
 
     step_open(&t);
     step_getparam_3d(&t);
+    if (t.code) {
+        step_transfer_replaces_code(&t);
+        return finish(&t);
+    }
     if (t.budget_mib || t.budget_contexts) {
         if (t.budget_mib) {
             step_budget_resource_bytes(&t);

@@ -107,6 +107,7 @@ typedef struct VGpuResource {
     uint32_t layers;          /* max(depth, array_size) */
     uint32_t last_level;
     struct iovec *iov;        /* guest backing, mapped */
+    uint64_t *iov_gpa;        /* each entry's guest address */
     unsigned int iov_cnt;
     /* Blob resources (vgpu-blob.c). */
     bool blob;

@@ -138,8 +138,9 @@ run_functional() {
 # Our modules built with AddressSanitizer, libasan preloaded into QEMU:
 # the qtest suite (every command, bad ones included) and the lifecycle
 # tests (reset, driver reload and quit under load).  A memory error stops
-# QEMU (exit status 99), so its case fails.  Leak reports are off: with an
-# uninstrumented QEMU, Mesa and GLib they would drown ours.
+# QEMU (exit status 99), so its case fails.  Leak reports are off here:
+# with an uninstrumented QEMU, Mesa and GLib they would drown ours and
+# fail every case; run_leaks judges them on their own.
 run_asan() {
     local opts=halt_on_error=1:exitcode=99:detect_leaks=0
     opts=$opts:detect_stack_use_after_return=0
@@ -171,6 +172,44 @@ run_asan() {
     vgpu_log "asan: $with_asan of $qemus QEMU logs show AddressSanitizer"
     printf 'asan\tsanitizer-active\t%s\t%s of %s QEMUs\n' "$verdict" \
         "$with_asan" "$qemus" >> "$OUTPUT/outcomes.tsv"
+    run_leaks
+}
+
+# LeakSanitizer over what should give everything back: the hostile qtest
+# cases (full budgets, a reset with them full, a killed render server,
+# QEMU quitting after all of it) and the lifecycle tests (reset, driver
+# unbind and bind, quit, each while the guest has fences in flight).
+# Each process writes its report to a file; tests/check-leaks.py fails
+# on any leak whose allocation site is our code and leaves aside the
+# uninstrumented QEMU's, GLib's and Mesa's own.  Stacks need the slow
+# unwinder: Debian builds GLib without frame pointers.
+run_leaks() {
+    local dir=$OUTPUT/asan-leaks opts
+    opts=halt_on_error=1:exitcode=0:detect_leaks=1
+    opts=$opts:detect_stack_use_after_return=0:fast_unwind_on_malloc=0
+    mkdir -p "$dir/qtest-logs" "$dir/functional-logs"
+    vgpu_log "asan: hostile qtest cases (PCI) under LeakSanitizer"
+    LD_PRELOAD=$VGPU_LIBASAN ASAN_OPTIONS=$opts:log_path=$dir/qtest-logs/log \
+        VGPU_QTEST_MATCH='virtio-gpu-gl-pci/virtio-gpu-gl-hostile/' \
+        bash "$VGPU_SRC/tests/qtest/run-suite.sh" "$VGPU_QOS_TEST" \
+        /usr/bin/qemu-system-aarch64 "$VGPU_OUR_MODULES_ASAN" \
+        "$dir/qtest.tsv" none
+    sed "s/^/asan\tleaks:qtest/" "$dir/qtest.tsv" >> "$OUTPUT/outcomes.tsv"
+    vgpu_log "asan: lifecycle tests (aarch64) under LeakSanitizer"
+    VGPU_MODULE_DIR=$VGPU_OUR_MODULES_ASAN VGPU_OUTPUT=$dir/functional \
+        VGPU_QEMU_ENV="LD_PRELOAD=$VGPU_LIBASAN ASAN_OPTIONS=$opts:log_path=$dir/functional-logs/log" \
+        python3 "$VGPU_SRC/tests/functional/run.py" "$dir/functional.tsv" \
+        -k Aarch64LifecycleTest.test_reset_while_busy \
+        -k Aarch64LifecycleTest.test_driver_reload_while_busy \
+        -k Aarch64LifecycleTest.test_quit_while_busy
+    sed "s/^/asan\tleaks:functional:/" "$dir/functional.tsv" \
+        >> "$OUTPUT/outcomes.tsv"
+    : > "$dir/verdicts.tsv"
+    python3 "$VGPU_SRC/tests/check-leaks.py" "$dir/qtest-logs" \
+        leaks/qtest-hostile "$dir/verdicts.tsv"
+    python3 "$VGPU_SRC/tests/check-leaks.py" "$dir/functional-logs" \
+        leaks/functional-lifecycle "$dir/verdicts.tsv"
+    sed "s/^/asan\t/" "$dir/verdicts.tsv" >> "$OUTPUT/outcomes.tsv"
 }
 
 # DRM native context contract: our device against the recording stand-in

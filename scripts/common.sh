@@ -27,6 +27,8 @@ export VGPU_CACHE
 # Bump a key when the recipe of the thing it names changes.
 VGPU_ROOT_KEY=trixie-r2
 VGPU_SUITE=trixie
+# Debian sid's QEMU 11.1.3, the `upstream` module (setup-upstream-root.sh)
+VGPU_UPSTREAM_ROOT=$VGPU_CACHE/root-sid-qemu-11.1-r1
 
 # No script stops in silence: where set -e ends a script that sourced
 # this file, the failing command, its status and its place are printed on
@@ -55,6 +57,16 @@ vgpu_bench_has_figures() {
     grep -q '"figures"' "$1" 2>/dev/null
 }
 
+# The one option of the setup scripts: prints yes for --force, no for
+# nothing, and stops on anything else.
+vgpu_force_option() {
+    case "${1:-}" in
+    --force) echo yes ;;
+    "") echo no ;;
+    *) vgpu_die "unknown option '$1' (only --force is known)" ;;
+    esac
+}
+
 vgpu_log() {
     printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2
 }
@@ -80,10 +92,16 @@ vgpu_mirror() {
         echo "$VGPU_MIRROR"
         return 0
     fi
-    uri=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list \
-              /etc/apt/sources.list.d/*.sources \
-              /etc/apt/sources.list.d/*.list 2>/dev/null |
-          grep -oE '(https?|file):[^ ]*/debian/?( |$)' | head -n1 | tr -d ' ')
+    local files=() f
+    # Only the files that exist: grep fails on a missing one, and a
+    # Debian 13 root has no sources.list.
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
+        /etc/apt/sources.list.d/*.list; do
+        [ -f "$f" ] && files+=("$f")
+    done
+    uri=$(cat /dev/null "${files[@]}" | sed -nE \
+        '/^(URIs:|deb ).*(https?|file):[^ ]*\/debian\/?( |$)/{
+            s#^.*[ :]((https?|file):[^ ]*/debian)/?( .*)?$#\1#p; q; }')
     [ -n "$uri" ] || vgpu_die "no Debian mirror found in /etc/apt; configure" \
         "one for apt first"
     echo "${uri%/}"

@@ -78,6 +78,22 @@ CC=clang build_modules "$WORK/fuzzer" -Dfuzzer=true \
 mkdir -p "$WORK/modules-stock-ui"
 ln -sfn "$MODULES/ui-opengl.so" "$WORK/modules-stock-ui/ui-opengl.so"
 
+# Upstream's QEMU runs inside its sid root, through links named as a
+# QEMU binary to scripts/upstream-qemu.sh.
+UPSTREAM_BINDIR=
+if [ -f "$VGPU_UPSTREAM_ROOT/.complete" ]; then
+    vgpu_log "upstream's QEMU: links to scripts/upstream-qemu.sh"
+    UPSTREAM_BINDIR=$WORK/upstream-bin
+    mkdir -p "$UPSTREAM_BINDIR"
+    for a in aarch64 x86_64; do
+        ln -sfn "$VGPU_SRC/scripts/upstream-qemu.sh" \
+            "$UPSTREAM_BINDIR/qemu-system-$a"
+    done
+else
+    vgpu_log "no upstream QEMU root ($VGPU_UPSTREAM_ROOT): the upstream" \
+        "module is not offered (scripts/setup-upstream-root.sh makes it)"
+fi
+
 vgpu_log "building the guest programs"
 "$VGPU_SRC/tests/guest/build.sh" "$WORK/programs" "${ARCHES[@]}"
 
@@ -93,6 +109,12 @@ vgpu_log "building the guest programs"
     echo "VGPU_FUZZER=$WORK/fuzzer/vgpu-fuzz"
     echo "VGPU_LIBASAN=$(gcc -print-file-name=libasan.so)"
     echo "VGPU_STOCK_MODULES=$(dirname "$(ls /usr/lib/*/qemu/hw-display-virtio-gpu-gl.so | head -n1)")"
+    if [ -n "$UPSTREAM_BINDIR" ]; then
+        echo "VGPU_UPSTREAM_BINDIR=$UPSTREAM_BINDIR"
+        # As QEMU sees it, inside the sid root.
+        echo "VGPU_UPSTREAM_MODULES=/$(cd "$VGPU_UPSTREAM_ROOT" &&
+            dirname "$(ls usr/lib/*/qemu/accel-qtest.so | head -n1)")"
+    fi
 } > "$WORK/rig.env.tmp"
 
 for a in "${ARCHES[@]}"; do

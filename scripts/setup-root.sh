@@ -84,12 +84,8 @@ build_root() {
 }
 
 main() {
-    local force=no
-    case "${1:-}" in
-    --force) force=yes ;;
-    "") ;;
-    *) vgpu_die "unknown option '$1' (only --force is known)" ;;
-    esac
+    local force
+    force=$(vgpu_force_option "$@")
 
     VGPU_ROOT="$VGPU_CACHE/root-$VGPU_ROOT_KEY"
     if [ $force = no ] && vgpu_host_is_enough && [ ! -d "$VGPU_ROOT" ]; then

@@ -3,9 +3,10 @@
 #
 # All tests, from a fresh machine: provision the build root, fetch and
 # configure Debian's QEMU, build qos-test, the guest images and programs,
-# our modules, then run the qtest suite, the functional tests and the
-# benchmark against Debian's stock module and against ours, and compare
-# every outcome with that module's baseline.  Each module and benchmark
+# our modules, and a sid root with upstream's QEMU 11.1.3, then run the
+# qtest suite, the functional tests and the benchmark against Debian 13's
+# stock module, against upstream's and against ours, and compare every
+# outcome with that module's baseline.  Each module and benchmark
 # prints its closing count, and the last line is their sum:
 # "N passed, N failed, N skipped".
 #
@@ -71,6 +72,8 @@ run_benchmark() {
 }
 
 if ! "$VGPU_SRC/scripts/setup-root.sh" ||
+        ! "$VGPU_SRC/scripts/in-root.sh" \
+            "$VGPU_SRC/scripts/setup-upstream-root.sh" ||
         ! "$VGPU_SRC/scripts/in-root.sh" "$VGPU_SRC/scripts/prepare-rig.sh"; then
     vgpu_log "setting up the rig failed (the lines above say why); no test ran"
     echo "0 passed, 1 failed, 0 skipped"
@@ -80,19 +83,21 @@ if [ $# -gt 0 ]; then
     exec "$VGPU_SRC/scripts/in-root.sh" "$VGPU_SRC/tests/run-tests.sh" "$@"
 fi
 mkdir -p "$VGPU_CACHE/results"
-for module in stock ours; do
+for module in stock upstream ours; do
     run_module "module $module" "$VGPU_SRC/scripts/in-root.sh" \
         "$VGPU_SRC/tests/run-tests.sh" --module "$module"
 done
-vgpu_log "benchmark, stock and ours side by side in one run"
-run_benchmark stock-vs-ours "$VGPU_CACHE/results/bench-stock-vs-ours.json" \
+vgpu_log "benchmark, stock, upstream and ours side by side in one run"
+run_benchmark side-by-side "$VGPU_CACHE/results/bench-side-by-side.json" \
     "$VGPU_SRC/scripts/in-root.sh" bash -c '
     set -a; . "$1/rig.env"; set +a
     export VGPU_OUTPUT=$1/results/bench-side-by-side VGPU_DISPLAY=sdl,gl=on
     exec "$2/scripts/with-xvfb.sh" python3 "$2/tests/bench/run.py" \
         --module stock="$VGPU_STOCK_MODULES@sdl,gl=on" \
+        --module upstream="$VGPU_UPSTREAM_MODULES@sdl,gl=on@$VGPU_UPSTREAM_BINDIR" \
         --module ours="$VGPU_OUR_MODULES@none" \
-        --repeat 5 --output "$1/results/bench-stock-vs-ours.json"
+        --reference stock --reference upstream \
+        --repeat 5 --output "$1/results/bench-side-by-side.json"
 ' bench "$VGPU_CACHE" "$VGPU_SRC"
 vgpu_log "scanout benchmark: 1920x1080 flushes per display path, side by side"
 run_benchmark scanout "$VGPU_CACHE/results/bench-scanout.json" \
@@ -102,10 +107,12 @@ run_benchmark scanout "$VGPU_CACHE/results/bench-scanout.json" \
     exec "$2/scripts/with-xvfb.sh" python3 "$2/tests/bench/run.py" \
         --workload scanout \
         --module stock-sdl-gl="$VGPU_STOCK_MODULES@sdl,gl=on" \
+        --module upstream-sdl-gl="$VGPU_UPSTREAM_MODULES@sdl,gl=on@$VGPU_UPSTREAM_BINDIR" \
         --module ours-sdl-gl="$VGPU_OUR_MODULES@sdl,gl=on" \
         --module stock-egl-headless="$VGPU_STOCK_UI_MODULES@egl-headless" \
         --module ours-egl-headless="$VGPU_OUR_MODULES@egl-headless" \
         --module ours-none="$VGPU_OUR_MODULES@none" \
+        --reference stock-sdl-gl --reference upstream-sdl-gl \
         --repeat 3 --output "$1/results/bench-scanout.json"
 ' bench "$VGPU_CACHE" "$VGPU_SRC"
 vgpu_log "all modules and benchmarks: the totals"

@@ -6,7 +6,8 @@
 # the functional tests that boot real guests, and the micro-benchmark.
 # Each outcome is compared with the recorded baseline of that module.
 #
-# Usage: tests/run-tests.sh [--module stock|ours|LABEL=DIR] [--output DIR]
+# Usage: tests/run-tests.sh [--module stock|upstream|ours|LABEL=DIR]
+#                           [--output DIR]
 #                           [--display SPEC]
 #                 [--only scripts|qtest|functional|asan|contract|fuzz|bench]
 #                           [--filter SUBSTRING]...
@@ -30,6 +31,8 @@ set +a
 
 LABEL=stock
 MODULES=$VGPU_STOCK_MODULES
+# Where the QEMU binaries are: Debian 13's, or upstream's wrappers.
+QEMU_BINDIR=/usr/bin
 DISPLAY_SPEC=
 OUTPUT=
 ONLY=
@@ -38,12 +41,20 @@ FILTERS=()
 while [ $# -gt 0 ]; do
     case "$1" in
     --module)
-        [ $# -ge 2 ] || vgpu_die "--module needs stock, ours or LABEL=DIR"
+        [ $# -ge 2 ] ||
+            vgpu_die "--module needs stock, upstream, ours or LABEL=DIR"
         case "$2" in
         stock) LABEL=stock; MODULES=$VGPU_STOCK_MODULES ;;
+        upstream)
+            [ -n "${VGPU_UPSTREAM_BINDIR:-}" ] || vgpu_die "the rig has no" \
+                "upstream QEMU: run scripts/setup-upstream-root.sh, then" \
+                "scripts/prepare-rig.sh"
+            LABEL=upstream; MODULES=$VGPU_UPSTREAM_MODULES
+            QEMU_BINDIR=$VGPU_UPSTREAM_BINDIR ;;
         ours) LABEL=ours; MODULES=$VGPU_OUR_MODULES ;;
         *=*) LABEL=${2%%=*}; MODULES=${2#*=} ;;
-        *) vgpu_die "--module takes stock, ours or LABEL=DIR, not '$2'" ;;
+        *) vgpu_die "--module takes stock, upstream, ours or LABEL=DIR," \
+            "not '$2'" ;;
         esac
         vgpu_need_dir "module directory (--module)" "$MODULES"
         shift 2 ;;
@@ -85,13 +96,16 @@ mkdir -p "$OUTPUT"
 BASELINE="$VGPU_SRC/tests/bench/baseline"
 
 
-# Debian's device needs a GL display; ours renders on its own, so it is
-# tested with none.
+# Debian's and upstream's devices need a GL display; ours renders on its
+# own, so it is tested with none.
 if [ -z "$DISPLAY_SPEC" ]; then
-    DISPLAY_SPEC=none
-    [ "$LABEL" != stock ] || DISPLAY_SPEC=sdl,gl=on
+    case $LABEL in
+    stock|upstream) DISPLAY_SPEC=sdl,gl=on ;;
+    *) DISPLAY_SPEC=none ;;
+    esac
 fi
 export VGPU_MODULE_DIR=$MODULES VGPU_MODULE_LABEL=$LABEL VGPU_OUTPUT=$OUTPUT
+export VGPU_QEMU_BINDIR=$QEMU_BINDIR
 export VGPU_DISPLAY=$DISPLAY_SPEC
 vgpu_log "testing module directory $MODULES ($LABEL, -display" \
     "$DISPLAY_SPEC); results in $OUTPUT"
@@ -104,7 +118,8 @@ run_qtest() {
     for arch in aarch64 x86_64; do
         vgpu_log "qtest suite on $arch"
         bash "$VGPU_SRC/tests/qtest/run-suite.sh" "$VGPU_QOS_TEST" \
-            "/usr/bin/qemu-system-$arch" "$MODULES" "$OUTPUT/qtest-$arch.tsv" \
+            "$QEMU_BINDIR/qemu-system-$arch" "$MODULES" \
+            "$OUTPUT/qtest-$arch.tsv" \
             "$DISPLAY_SPEC"
         sed "s/^/qtest\t/" "$OUTPUT/qtest-$arch.tsv" >> "$OUTPUT/outcomes.tsv"
     done
@@ -251,7 +266,8 @@ run_fuzz() {
 run_bench() {
     vgpu_log "micro-benchmark in an aarch64 guest"
     local verdict=PASS why=
-    if ! python3 "$VGPU_SRC/tests/bench/run.py" --module "$LABEL=$MODULES" \
+    if ! python3 "$VGPU_SRC/tests/bench/run.py" \
+            --module "$LABEL=$MODULES@$DISPLAY_SPEC@$QEMU_BINDIR" \
             --repeat 3 --output "$OUTPUT/bench.json"; then
         verdict=FAIL why="run.py failed (its output above says why)"
     elif ! vgpu_bench_has_figures "$OUTPUT/bench.json"; then

@@ -7,7 +7,8 @@ vgpu-bench in it: fence round trip, submissions per second, transfer
 bandwidth, blob map/unmap cycle, guest writes into a mapped blob against
 guest RAM, and the Venus submission round trip (the device gets
 --device-opts, blob and Venus on by default).  With two or more modules
-the first is the reference and each other gets its ratio to it.  Never a timed test: the figures are
+each module gets its ratio to every reference (--reference, repeatable;
+by default the first module).  Never a timed test: the figures are
 recorded, not judged.
 
 With --workload scanout it runs vgpu-scanout instead: 200 whole
@@ -16,12 +17,15 @@ With --workload scanout it runs vgpu-scanout instead: 200 whole
 latency (DIRTYFB to the device's answer) for the display path that the
 module and its -display take.
 
-Usage: run.py --module LABEL=DIR[@DISPLAY] [--module ...] --output FILE
+Usage: run.py --module LABEL=DIR[@DISPLAY[@BINDIR]] [--module ...]
+              --output FILE [--reference LABEL]...
               [--arch aarch64|x86_64] [--repeat N] [--device-opts OPTS]
               [--workload bench|scanout]
 
 DISPLAY is the -display for that module (default: $VGPU_DISPLAY): the
-stock device needs a GL display, ours runs with none.
+stock and upstream devices need a GL display, ours runs with none.
+BINDIR holds the qemu-system-* to run it with (default: $VGPU_QEMU_BINDIR
+or /usr/bin; upstream's QEMU has wrappers of its own).
 """
 
 import argparse
@@ -54,8 +58,11 @@ def workload_commands(workload):
     return ['vgpu-bench']
 
 
-def bench_once(arch, module_dir, display, device_opts, workload):
+def bench_once(arch, module, device_opts, workload):
+    _, module_dir, display, bindir = module
     os.environ['VGPU_MODULE_DIR'] = module_dir
+    if bindir:
+        os.environ['VGPU_QEMU_BINDIR'] = bindir
     figures = {}
     with Guest(arch, display=display, device_opts=device_opts) as g:
         for command in workload_commands(workload):
@@ -90,6 +97,7 @@ def ratios(reference, other):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--module', action='append', required=True)
+    parser.add_argument('--reference', action='append', default=[])
     parser.add_argument('--output', required=True)
     parser.add_argument('--arch', default='aarch64',
                         choices=['aarch64', 'x86_64'])
@@ -105,30 +113,42 @@ def main():
     for m in args.module:
         label, sep, path = m.partition('=')
         path, _, display = path.partition('@')
+        display, _, bindir = display.partition('@')
         if not sep or not os.path.isdir(path):
-            parser.error(f'--module {m!r}: want LABEL=DIR[@DISPLAY] with an '
-                         f'existing directory')
-        modules.append((label, path, display or None))
+            parser.error(f'--module {m!r}: want LABEL=DIR[@DISPLAY[@BINDIR]]'
+                         f' with an existing directory')
+        modules.append((label, path, display or None, bindir or None))
+    labels = [m[0] for m in modules]
+    references = args.reference or labels[:1]
+    for ref in references:
+        if ref not in labels:
+            parser.error(f'--reference {ref!r}: no such --module label')
     result = {'arch': args.arch, 'device_opts': args.device_opts,
               'workload': args.workload, 'modules': {}, 'ratios': {}}
     # Round robin, so a drift in the machine's load over the run (another
     # job, a warming cache) falls on every module alike.
-    runs = {label: [] for label, _, _ in modules}
+    runs = {label: [] for label in labels}
     for _ in range(args.repeat):
-        for label, path, display in modules:
-            runs[label].append(bench_once(args.arch, path, display,
-                                          args.device_opts, args.workload))
-    for label, path, display in modules:
+        for module in modules:
+            runs[module[0]].append(bench_once(args.arch, module,
+                                              args.device_opts,
+                                              args.workload))
+    for label, path, display, bindir in modules:
         result['modules'][label] = {'dir': path, 'display': display,
+                                    'qemu': bindir or '/usr/bin',
                                     'figures': merge(runs[label])}
         for name, values in result['modules'][label]['figures'].items():
             shown = ' '.join(f'{k}={v:g}' for k, v in values.items())
             print(f'BENCH {label} {name} {shown}')
-    ref_label = modules[0][0]
-    for label, _, _ in modules[1:]:
-        result['ratios'][f'{label}/{ref_label}'] = ratios(
-            result['modules'][ref_label]['figures'],
-            result['modules'][label]['figures'])
+    for ref in references:
+        for label in labels:
+            if label == ref or (label in references and
+                                references.index(label) <
+                                references.index(ref)):
+                continue
+            result['ratios'][f'{label}/{ref}'] = ratios(
+                result['modules'][ref]['figures'],
+                result['modules'][label]['figures'])
     for pair, values in result['ratios'].items():
         for key, value in sorted(values.items()):
             print(f'RATIO {pair} {key} {value:.3f}')

@@ -119,7 +119,9 @@ list_paths() {
 failure_reason() {
     local log=$1 rc=$2 line qemu_line
 
-    qemu_line=$(grep -m1 -E '^qemu-system-[^:]*: ' "$log")
+    # Not QEMU 11's warning that libqtest's -mon option is deprecated
+    qemu_line=$(grep -E '^qemu-system-[^:]*: ' "$log" |
+        grep -v -m1 "'-mon' is deprecated")
     if grep -q -e 'qtest_connect' -e 'socket_accept failed' "$log"; then
         # QEMU exited before qtest could talk to it; its message says why
         line="QEMU did not start${qemu_line:+: $qemu_line}"

@@ -30,7 +30,10 @@ def qemu_python():
 
 
 def qemu_binary(arch):
-    return _get(f'VGPU_QEMU_{arch.upper()}', f'/usr/bin/qemu-system-{arch}')
+    """VGPU_QEMU_<ARCH>, else qemu-system-<arch> in VGPU_QEMU_BINDIR
+    (upstream's QEMU: wrappers that run it in its root), else /usr/bin."""
+    bindir = os.environ.get('VGPU_QEMU_BINDIR', '/usr/bin')
+    return _get(f'VGPU_QEMU_{arch.upper()}', f'{bindir}/qemu-system-{arch}')
 
 
 def qemu_env():

@@ -102,7 +102,7 @@ class Guest:
         except Exception as e:
             # QEMUMachine reads QEMU's output only once it is shut down.
             self.shutdown()
-            raise GuestError(f'QEMU did not start: {self.qemu_log() or e}'
+            raise GuestError(f'QEMU did not start: {self.start_error() or e}'
                              ) from e
         if wait_boot:
             self.wait_for_boot(timeout)
@@ -112,6 +112,13 @@ class Guest:
             self.vm.shutdown(timeout=15)
         except Exception:  # pylint: disable=broad-except
             self.vm.kill()
+
+    def start_error(self):
+        """QEMU's log without its warning (QEMU 11 on) that the -mon
+        option QEMU's Python gives it is deprecated: the reason it did
+        not start comes first."""
+        return '\n'.join(line for line in self.qemu_log().splitlines()
+                         if "'-mon' is deprecated" not in line)
 
     def qemu_log(self, tail=2000):
         """What QEMU printed (stderr), the last `tail` characters, or all

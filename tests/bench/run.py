@@ -42,6 +42,9 @@ from vgpu.testcase import parse_bench  # noqa: E402
 
 
 DEVICE_OPTS = 'blob=on,hostmem=256M,venus=on'
+# The QEMU binaries of a module that names none: each module sets its
+# own, so one that names a directory must not leave it to the next.
+DEFAULT_BINDIR = os.environ.get('VGPU_QEMU_BINDIR', '/usr/bin')
 
 
 # The scanout workload: whole 1920x1080 frames redrawn and flushed, one
@@ -61,8 +64,7 @@ def workload_commands(workload):
 def bench_once(arch, module, device_opts, workload):
     _, module_dir, display, bindir = module
     os.environ['VGPU_MODULE_DIR'] = module_dir
-    if bindir:
-        os.environ['VGPU_QEMU_BINDIR'] = bindir
+    os.environ['VGPU_QEMU_BINDIR'] = bindir or DEFAULT_BINDIR
     figures = {}
     with Guest(arch, display=display, device_opts=device_opts) as g:
         for command in workload_commands(workload):

@@ -37,7 +37,7 @@ build_root() {
     # shellcheck disable=SC2064
     trap "rm -rf '$tmp'" EXIT
     vgpu_log "creating the sid root for upstream's QEMU in" \
-        "$VGPU_UPSTREAM_ROOT (about 3 minutes: download and unpack of" \
+        "$VGPU_UPSTREAM_ROOT (under a minute here: download and unpack of" \
         "${#UPSTREAM_PACKAGES[@]} packages and their dependencies)"
     mmdebstrap --quiet --variant=apt --mode=root \
         --include="$(IFS=,; echo "${UPSTREAM_PACKAGES[*]}")" \

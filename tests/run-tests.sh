@@ -150,6 +150,28 @@ run_functional() {
     sed "s/^/functional\t/" "$OUTPUT/functional.tsv" >> "$OUTPUT/outcomes.tsv"
 }
 
+# asan_qtest ASAN_OPTIONS RESULT_TSV PREFIX: the aarch64 qtest suite
+# (VGPU_QTEST_MATCH picks its cases) with our AddressSanitizer modules
+# and libasan preloaded, its outcomes recorded as asan PREFIX<case>.
+asan_qtest() {
+    local opts=$1 tsv=$2 prefix=$3
+    LD_PRELOAD=$VGPU_LIBASAN ASAN_OPTIONS=$opts \
+        bash "$VGPU_SRC/tests/qtest/run-suite.sh" "$VGPU_QOS_TEST" \
+        /usr/bin/qemu-system-aarch64 "$VGPU_OUR_MODULES_ASAN" "$tsv" none
+    sed "s/^/asan\t$prefix/" "$tsv" >> "$OUTPUT/outcomes.tsv"
+}
+
+# asan_functional ASAN_OPTIONS OUTPUT_DIR RESULT_TSV PREFIX -k TEST...:
+# the same for functional tests, libasan preloaded into QEMU only.
+asan_functional() {
+    local opts=$1 out=$2 tsv=$3 prefix=$4
+    shift 4
+    VGPU_MODULE_DIR=$VGPU_OUR_MODULES_ASAN VGPU_OUTPUT=$out \
+        VGPU_QEMU_ENV="LD_PRELOAD=$VGPU_LIBASAN ASAN_OPTIONS=$opts" \
+        python3 "$VGPU_SRC/tests/functional/run.py" "$tsv" "$@"
+    sed "s/^/asan\t$prefix/" "$tsv" >> "$OUTPUT/outcomes.tsv"
+}
+
 # Our modules built with AddressSanitizer, libasan preloaded into QEMU:
 # the qtest suite (every command, bad ones included) and the lifecycle
 # tests (reset, driver reload and quit under load).  A memory error stops
@@ -163,19 +185,10 @@ run_asan() {
         "$VGPU_OUR_MODULES_ASAN"
     vgpu_log "asan: qtest suite on aarch64 with our modules under" \
         "AddressSanitizer"
-    LD_PRELOAD=$VGPU_LIBASAN ASAN_OPTIONS=$opts \
-        bash "$VGPU_SRC/tests/qtest/run-suite.sh" "$VGPU_QOS_TEST" \
-        /usr/bin/qemu-system-aarch64 "$VGPU_OUR_MODULES_ASAN" \
-        "$OUTPUT/asan-qtest.tsv" none
-    sed "s/^/asan\tqtest/" "$OUTPUT/asan-qtest.tsv" >> "$OUTPUT/outcomes.tsv"
+    asan_qtest "$opts" "$OUTPUT/asan-qtest.tsv" qtest
     vgpu_log "asan: lifecycle tests with our modules under AddressSanitizer"
-    VGPU_MODULE_DIR=$VGPU_OUR_MODULES_ASAN \
-        VGPU_QEMU_ENV="LD_PRELOAD=$VGPU_LIBASAN ASAN_OPTIONS=$opts" \
-        VGPU_OUTPUT=$OUTPUT/asan \
-        python3 "$VGPU_SRC/tests/functional/run.py" \
-        "$OUTPUT/asan-functional.tsv" -k lifecycle
-    sed "s/^/asan\tfunctional:/" "$OUTPUT/asan-functional.tsv" \
-        >> "$OUTPUT/outcomes.tsv"
+    asan_functional "$opts" "$OUTPUT/asan" "$OUTPUT/asan-functional.tsv" \
+        functional: -k lifecycle
     # Proof the sanitizer ran: every QEMU above printed ASan's start-up
     # warning about its coroutines.
     local qemus with_asan verdict=PASS
@@ -204,21 +217,15 @@ run_leaks() {
     opts=$opts:detect_stack_use_after_return=0:fast_unwind_on_malloc=0
     mkdir -p "$dir/qtest-logs" "$dir/functional-logs"
     vgpu_log "asan: hostile qtest cases (PCI) under LeakSanitizer"
-    LD_PRELOAD=$VGPU_LIBASAN ASAN_OPTIONS=$opts:log_path=$dir/qtest-logs/log \
-        VGPU_QTEST_MATCH='virtio-gpu-gl-pci/virtio-gpu-gl-hostile/' \
-        bash "$VGPU_SRC/tests/qtest/run-suite.sh" "$VGPU_QOS_TEST" \
-        /usr/bin/qemu-system-aarch64 "$VGPU_OUR_MODULES_ASAN" \
-        "$dir/qtest.tsv" none
-    sed "s/^/asan\tleaks:qtest/" "$dir/qtest.tsv" >> "$OUTPUT/outcomes.tsv"
+    VGPU_QTEST_MATCH='virtio-gpu-gl-pci/virtio-gpu-gl-hostile/' \
+        asan_qtest "$opts:log_path=$dir/qtest-logs/log" "$dir/qtest.tsv" \
+        leaks:qtest
     vgpu_log "asan: lifecycle tests (aarch64) under LeakSanitizer"
-    VGPU_MODULE_DIR=$VGPU_OUR_MODULES_ASAN VGPU_OUTPUT=$dir/functional \
-        VGPU_QEMU_ENV="LD_PRELOAD=$VGPU_LIBASAN ASAN_OPTIONS=$opts:log_path=$dir/functional-logs/log" \
-        python3 "$VGPU_SRC/tests/functional/run.py" "$dir/functional.tsv" \
+    asan_functional "$opts:log_path=$dir/functional-logs/log" \
+        "$dir/functional" "$dir/functional.tsv" leaks:functional: \
         -k Aarch64LifecycleTest.test_reset_while_busy \
         -k Aarch64LifecycleTest.test_driver_reload_while_busy \
         -k Aarch64LifecycleTest.test_quit_while_busy
-    sed "s/^/asan\tleaks:functional:/" "$dir/functional.tsv" \
-        >> "$OUTPUT/outcomes.tsv"
     : > "$dir/verdicts.tsv"
     python3 "$VGPU_SRC/tests/check-leaks.py" "$dir/qtest-logs" \
         leaks/qtest-hostile "$dir/verdicts.tsv"

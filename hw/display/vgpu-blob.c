@@ -15,11 +15,11 @@
  * user lets go, and until then the render thread takes no further
  * command: the next one (often RESOURCE_UNREF) must not free what that
  * user can reach.  No handler waits or lets go of the BQL.  The device
- * keeps a reference of its own
- * and drops it, the last one, itself: a region's finalization commits a
- * memory transaction, which needs the BQL, and the other users' last
- * reference may go on any thread (an iothread completing a DMA request
- * into the region).  A timer looks every millisecond while one waits.
+ * keeps a reference of its own and drops it, the last one, itself: a
+ * region's finalization commits a memory transaction, which needs the
+ * BQL, and the other users' last reference may go on any thread (an
+ * iothread completing a DMA request into the region).  A timer looks
+ * every millisecond while one waits.
  * Offsets are host page aligned, inside the region, and never overlap
  * another mapping, so the region bounds how much a guest can map.
  */

@@ -137,16 +137,15 @@ def main():
                                               args.workload))
     for label, path, display, bindir in modules:
         result['modules'][label] = {'dir': path, 'display': display,
-                                    'qemu': bindir or '/usr/bin',
+                                    'qemu': bindir or DEFAULT_BINDIR,
                                     'figures': merge(runs[label])}
         for name, values in result['modules'][label]['figures'].items():
             shown = ' '.join(f'{k}={v:g}' for k, v in values.items())
             print(f'BENCH {label} {name} {shown}')
-    for ref in references:
+    # Each module against each reference, a pair of references once.
+    for i, ref in enumerate(references):
         for label in labels:
-            if label == ref or (label in references and
-                                references.index(label) <
-                                references.index(ref)):
+            if label in references[:i + 1]:
                 continue
             result['ratios'][f'{label}/{ref}'] = ratios(
                 result['modules'][ref]['figures'],

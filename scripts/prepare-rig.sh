@@ -107,6 +107,7 @@ vgpu_log "building the guest programs"
     echo "VGPU_OUR_MODULES_STAND_IN=$WORK/modules-stand-in"
     echo "VGPU_STOCK_UI_MODULES=$WORK/modules-stock-ui"
     echo "VGPU_FUZZER=$WORK/fuzzer/vgpu-fuzz"
+    echo "VGPU_PROGRAMS=$WORK/programs"
     echo "VGPU_LIBASAN=$(gcc -print-file-name=libasan.so)"
     echo "VGPU_STOCK_MODULES=$(dirname "$(ls /usr/lib/*/qemu/hw-display-virtio-gpu-gl.so | head -n1)")"
     if [ -n "$UPSTREAM_BINDIR" ]; then

@@ -23,11 +23,11 @@ VGPU_ROOT_PACKAGES=(
     # building QEMU pieces, our modules and the guest programs
     dpkg-dev build-essential meson ninja-build pkg-config python3 git
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev
-    libvulkan-dev
+    libvulkan-dev glslang-tools
     # guest images
     e2fsprogs cpio xz-utils zstd kmod busybox-static mmdebstrap
-    # tests; clang's libFuzzer for the command fuzzer
-    valgrind clang libclang-rt-19-dev
+    # tests; clang's libFuzzer for the command fuzzer; the report's plots
+    valgrind clang libclang-rt-19-dev python3-matplotlib
     # display clients the display tests check pictures with: a VNC
     # client, a SPICE client, a D-Bus session bus, window resizing
     gvncviewer spice-client-gtk dbus-daemon xdotool

@@ -19,6 +19,9 @@ set -euo pipefail
 TOTAL_PASSED=0
 TOTAL_FAILED=0
 TOTAL_SKIPPED=0
+# Each failure by name, repeated under the totals: the end of a long log
+# is what a reader (or CI's excerpt) sees first.
+FAILURES=()
 
 # add_count LINE: add one "N passed, N failed, N skipped" line to the totals.
 add_count() {
@@ -42,13 +45,17 @@ run_module() {
     set -e
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" |
         tail -n 1 || true)
+    mapfile -t -O ${#FAILURES[@]} FAILURES < <(grep '^BASELINE MISMATCH' \
+        "$log" | sed "s/^BASELINE MISMATCH /$name: /" || true)
     rm -f "$log"
     if [ -z "$line" ]; then
         vgpu_log "$name printed no closing count (exit status $status):" \
             "counted as one failure"
+        FAILURES+=("$name: no closing count (exit status $status)")
         line="0 passed, 1 failed, 0 skipped"
     elif [ "$status" -ne 0 ] && [[ $line == *" 0 failed,"* ]]; then
         vgpu_log "$name exited with status $status: counted as one failure"
+        FAILURES+=("$name: exit status $status")
         add_count "0 passed, 1 failed, 0 skipped"
     fi
     add_count "$line"
@@ -63,9 +70,11 @@ run_benchmark() {
     if ! "$@"; then
         vgpu_log "benchmark $name failed (its output above says why)"
         line="0 passed, 1 failed, 0 skipped"
+        FAILURES+=("benchmark $name: failed")
     elif ! vgpu_bench_has_figures "$json"; then
         vgpu_log "benchmark $name wrote no figures to $json"
         line="0 passed, 1 failed, 0 skipped"
+        FAILURES+=("benchmark $name: no figures in $json")
     fi
     echo "benchmark $name: $line"
     add_count "$line"
@@ -115,6 +124,21 @@ run_benchmark scanout "$VGPU_CACHE/results/bench-scanout.json" \
         --reference stock-sdl-gl --reference upstream-sdl-gl \
         --repeat 3 --output "$1/results/bench-scanout.json"
 ' bench "$VGPU_CACHE" "$VGPU_SRC"
+vgpu_log "cost of each abstraction: the workloads on the host, through virgl" \
+    "and through Venus, stock and ours on one display path"
+run_benchmark abstraction "$VGPU_CACHE/results/bench-abstraction.json" \
+    "$VGPU_SRC/scripts/in-root.sh" bash -c '
+    set -a; . "$1/rig.env"; set +a
+    export VGPU_OUTPUT=$1/results/bench-abstraction
+    exec python3 "$2/tests/bench/abstraction.py" --programs "$VGPU_PROGRAMS" \
+        --module stock="$VGPU_STOCK_UI_MODULES@egl-headless" \
+        --module ours="$VGPU_OUR_MODULES@egl-headless" \
+        --runs 5 --plots "$1/results/bench-abstraction" \
+        --output "$1/results/bench-abstraction.json"
+' bench "$VGPU_CACHE" "$VGPU_SRC"
 vgpu_log "all modules and benchmarks: the totals"
+for failure in "${FAILURES[@]}"; do
+    echo "FAILED $failure"
+done
 echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed, $TOTAL_SKIPPED skipped"
 [ "$TOTAL_FAILED" -eq 0 ] || exit 1

@@ -5,8 +5,10 @@
 # and vgpu-bench static, because the initramfs guest has no libc of its
 # own beyond busybox; vgpu-vkcheck dynamic, for the Mesa root, where it
 # finds the Vulkan loader with dlopen() (so only Vulkan's headers are
-# needed here).  Warnings are errors, so a sloppy change fails here and
-# not inside a slow guest boot.
+# needed here).  The workload programs (tests/workload) are dynamic the
+# same way, and are built for the host too, into OUTDIR/host/, so the same
+# source runs on both sides.  Warnings are errors, so a sloppy change
+# fails here and not inside a slow guest boot.
 #
 # Usage: tests/guest/build.sh OUTDIR [ARCH...]
 #   ARCH is aarch64 or x86_64; the default is both.
@@ -20,6 +22,8 @@ PROGRAMS=(vgpu-probe vgpu-tester vgpu-bench vgpu-scanout)
 CFLAGS=(-std=gnu11 -static -O2 -Wall -Wextra -Werror)
 VULKAN_PROGRAM=vgpu-vkcheck
 VULKAN_HEADERS=/usr/include/vulkan/vulkan.h
+WORKLOAD_DIR=$GUEST_DIR/../workload
+WORKLOAD_PROGRAMS=(vgpu-glwork vgpu-vkwork)
 
 usage() {
     echo "usage: $0 OUTDIR [ARCH...]   (ARCH: aarch64, x86_64; default both)"
@@ -82,7 +86,30 @@ build_arch() {
     vgpu_log "building $out/$VULKAN_PROGRAM with $cc (dynamic)"
     "$cc" -std=gnu11 -O2 -Wall -Wextra -Werror -I"$2/vulkan-include" \
         -o "$out/$VULKAN_PROGRAM" "$GUEST_DIR/$VULKAN_PROGRAM.c" -ldl
-    vgpu_log "built $((${#PROGRAMS[@]} + 1)) programs for $arch in $out"
+    build_workloads "$cc" "$out" "$2"
+    vgpu_log "built $((${#PROGRAMS[@]} + 1 + ${#WORKLOAD_PROGRAMS[@]}))" \
+        "programs for $arch in $out"
+}
+
+# The workload programs into OUT with CC; their SPIR-V headers and the
+# Vulkan headers lie under TOP.
+build_workloads() {
+    local cc=$1 out=$2 top=$3 prog
+
+    for prog in "${WORKLOAD_PROGRAMS[@]}"; do
+        vgpu_log "building $out/$prog with $cc (dynamic)"
+        "$cc" -std=gnu11 -O2 -Wall -Wextra -Werror -I"$top/vulkan-include" \
+            -I"$top/shaders" -o "$out/$prog" "$WORKLOAD_DIR/$prog.c" -ldl
+    done
+}
+
+# SPIR-V for the Vulkan workload, compiled once for every architecture.
+build_shaders() {
+    command -v glslangValidator >/dev/null || vgpu_die "no glslangValidator:" \
+        "install the Debian package glslang-tools"
+    vgpu_log "compiling the workload's shaders into $1/shaders"
+    mkdir -p "$1/shaders"
+    bash "$WORKLOAD_DIR/build-shaders.sh" "$1/shaders"
 }
 
 main() {
@@ -104,9 +131,12 @@ main() {
     done
     [ -f "$VULKAN_HEADERS" ] || vgpu_die "no $VULKAN_HEADERS: install the" \
         "Debian package libvulkan-dev"
+    build_shaders "$outdir"
     for arch in "${arches[@]}"; do
         build_arch "$arch" "$outdir"
     done
+    mkdir -p "$outdir/host"
+    build_workloads gcc "$outdir/host" "$outdir"
 }
 
 main "$@"

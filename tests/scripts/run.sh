@@ -117,6 +117,41 @@ case $(cut -f2- "$scratch/leaks.tsv") in
     record leak-judge-counts-ours FAIL "got: $(cat "$scratch/leaks.tsv")" ;;
 esac
 
+# The GPU host's bundle: a piece that is not there, a call with no verb.
+expect_error gpu-bundle-no-piece "no .*/gpu-bundle/piece-07: the bundle has 0 pieces" \
+    env VGPU_CACHE="$scratch" "$S/make-gpu-bundle.sh" --stage 7
+expect_error gpu-bundle-no-verb "usage: .*gpu-bundle.sh receive \| run COMMAND" \
+    "$S/gpu-bundle.sh"
+
+# The cost-of-abstraction benchmark's judge: a guest whose picture is not
+# the host's is named, however fast it was; a program's error stops it.
+if python3 - "$VGPU_SRC/tests/bench" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import abstraction as a
+def run(checksum):
+    return ('WORK api=gles device=some GPU version=3\n'
+            f'WORK shape=draws frames=3 iters=1 median_us=10 p99_us=12 '
+            f'mean_us=11 checksum={checksum}\nWORK done\n')
+device, host = a.parse_work(run('0000aaaa'))
+assert device == 'some GPU', device
+_, guest = a.parse_work(run('0000bbbb'))
+wrong = a.wrong_pictures({'gles': {'shapes': a.merge([host])}},
+                         {'ours': {'gles': {'shapes': a.merge([guest])}}})
+assert len(wrong) == 1 and 'ours gles draws' in wrong[0], wrong
+try:
+    a.parse_work('WORK error frag: pixel (0,0) is 0, not 1\n')
+except RuntimeError as e:
+    assert 'pixel (0,0)' in str(e)
+else:
+    raise AssertionError('an error line passed')
+PY
+then
+    record workload-judge-wrong-picture PASS
+else
+    record workload-judge-wrong-picture FAIL "see the Python error above"
+fi
+
 . "$VGPU_SRC/tests/scripts/new-user.sh"
 
 echo "$passed passed, $failed failed, 0 skipped"

@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The cost of each abstraction: the same work on the host, through virgl
+and through Venus, for every module, side by side in one run.
+
+Runs the workload programs (tests/workload: vgpu-glwork, vgpu-vkwork)
+--runs times on the host, then boots one guest per module with the Mesa
+root and runs them --runs times there: vgpu-glwork through virgl,
+vgpu-vkwork on the Venus device.  Each figure is the median over the
+runs of each run's median frame time (and of its p99).  Every run's
+checksum must equal the host's: a guest that draws a different picture
+fails the run, however fast it was.
+
+Writes the figures, the guest/host ratios (host time over guest time: 1.0
+means the abstraction costs nothing) and each module's ratio to the
+reference module, with the conditions they were measured under, to
+--output; with --plots, two PNG charts beside it.  Never a timed test:
+the figures are recorded, not judged.
+
+Usage: abstraction.py --programs DIR --module LABEL=DIR@DISPLAY[@BINDIR]...
+                      --output FILE [--plots DIR] [--runs N]
+                      [--arch aarch64|x86_64] [--reference LABEL]
+                      [--work-args ARGS] [--condition KEY=VALUE]...
+
+DIR holds host/ and ARCH/ as tests/guest/build.sh makes them.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', 'functional'))
+
+
+DEVICE_OPTS = 'blob=on,hostmem=256M,venus=on'
+DEFAULT_BINDIR = os.environ.get('VGPU_QEMU_BINDIR', '/usr/bin')
+# Small enough that a TCG guest on two cores runs every shape in minutes.
+DEFAULT_WORK_ARGS = '-n 10 -i 16 -D 200 -f 200'
+# The API each program drives, and the path it takes in a guest.
+PROGRAMS = (('gles', 'vgpu-glwork', 'virgl', ''),
+            ('vulkan', 'vgpu-vkwork', 'venus', '-d Venus'))
+
+
+def parse_work(text):
+    """The device line and the {shape: figures} of one program's run."""
+    device, shapes, done = None, {}, False
+    for line in text.splitlines():
+        parts = line.strip().split(' ', 1)
+        if parts[0] != 'WORK' or len(parts) < 2:
+            continue
+        if parts[1].startswith('error'):
+            raise RuntimeError(line.strip())
+        if parts[1] == 'done':
+            done = True
+            continue
+        fields = dict(p.partition('=')[::2] for p in parts[1].split(' ')
+                      if '=' in p)
+        if 'shape' in fields:
+            shapes[fields['shape']] = {
+                'median_us': float(fields['median_us']),
+                'p99_us': float(fields['p99_us']),
+                'frames': int(fields['frames']),
+                'iters': int(fields['iters']),
+                'checksum': fields['checksum']}
+        elif 'api' in fields:
+            # The name has spaces; the driver's fields follow it.
+            device = re.split(r' (?:driver|version)=',
+                              parts[1].split('device=', 1)[-1])[0]
+    if not done:
+        raise RuntimeError('the program did not finish:\n' + text[-2000:])
+    return device, shapes
+
+
+def merge(runs):
+    """Median over runs; the checksums every run gave, in order."""
+    merged = {}
+    for shape in runs[0]:
+        got = [r[shape] for r in runs if shape in r]
+        merged[shape] = {
+            'median_us': statistics.median(g['median_us'] for g in got),
+            'p99_us': statistics.median(g['p99_us'] for g in got),
+            'runs': len(got),
+            'frames': got[0]['frames'], 'iters': got[0]['iters'],
+            'checksums': sorted({g['checksum'] for g in got})}
+    return merged
+
+
+def run_host(programs, work_args, runs):
+    """{api: {'device': ..., 'shapes': ...}} for the host itself."""
+    result = {}
+    for api, prog, _, _ in PROGRAMS:
+        device, collected = None, []
+        for _ in range(runs):
+            cmd = [os.path.join(programs, 'host', prog),
+                   *shlex.split(work_args)]
+            out = subprocess.run(cmd, capture_output=True, text=True,
+                                 timeout=900, check=False)
+            if out.returncode != 0:
+                raise RuntimeError(f'host {prog} failed ({out.returncode}):'
+                                   f'\n{out.stdout}{out.stderr}')
+            device, shapes = parse_work(out.stdout)
+            collected.append(shapes)
+        result[api] = {'device': device, 'shapes': merge(collected)}
+    return result
+
+
+def run_guest(arch, module, work_args, runs):
+    """The same for a guest on one module, all runs in one boot."""
+    # Imported here: the judge's parts work without a rig.
+    from vgpu.guest import Guest
+    _, module_dir, display, bindir = module
+    os.environ['VGPU_MODULE_DIR'] = module_dir
+    os.environ['VGPU_QEMU_BINDIR'] = bindir or DEFAULT_BINDIR
+    collected = {api: [] for api, _, _, _ in PROGRAMS}
+    devices = {}
+    with Guest(arch, root='mesa', display=display,
+               device_opts=DEVICE_OPTS) as g:
+        # Round robin, so a drift over the boot falls on both APIs alike.
+        for _ in range(runs):
+            for api, prog, _, opts in PROGRAMS:
+                status, out = g.run(f'{prog} {opts} {work_args} 2>&1',
+                                    timeout=1200)
+                if status != 0:
+                    raise RuntimeError(f'{prog} failed in the guest '
+                                       f'({status}):\n{out[-3000:]}')
+                devices[api], shapes = parse_work(out)
+                collected[api].append(shapes)
+    return {api: {'device': devices[api], 'shapes': merge(collected[api])}
+            for api in collected}
+
+
+def ratio_table(numerator, denominator):
+    """{shape: time of @numerator over time of @denominator}, both keys."""
+    out = {}
+    for shape, fig in denominator.items():
+        ref = numerator.get(shape)
+        if ref and fig['median_us'] and fig['p99_us']:
+            out[shape] = {'median': ref['median_us'] / fig['median_us'],
+                          'p99': ref['p99_us'] / fig['p99_us']}
+    return out
+
+
+def wrong_pictures(host, guests):
+    """Lines naming each guest figure whose checksum is not the host's."""
+    wrong = []
+    for label, apis in guests.items():
+        for api, got in apis.items():
+            for shape, fig in got['shapes'].items():
+                want = host[api]['shapes'].get(shape, {}).get('checksums')
+                if fig['checksums'] != want:
+                    wrong.append(f'{label} {api} {shape}: checksums '
+                                 f'{fig["checksums"]}, host {want}')
+    return wrong
+
+
+def package_version(name):
+    out = subprocess.run(['dpkg-query', '-W', '-f', '${Version}', name],
+                         capture_output=True, text=True, check=False)
+    return out.stdout.strip() or 'unknown'
+
+
+def conditions(args):
+    found = {'guest_arch': args.arch, 'accel': 'tcg',
+             'host_cpus': os.cpu_count(), 'host_machine': platform.machine(),
+             'work_args': args.work_args, 'runs': args.runs,
+             'device_opts': DEVICE_OPTS,
+             'virglrenderer': package_version('libvirglrenderer1'),
+             'host_mesa': package_version('libgl1-mesa-dri')}
+    for c in args.condition:
+        key, _, value = c.partition('=')
+        found[key] = value
+    return found
+
+
+def print_figures(result):
+    for place, apis in result['figures'].items():
+        for api, got in apis.items():
+            for shape, fig in sorted(got['shapes'].items()):
+                print(f'WORKBENCH {place} {api} {shape} '
+                      f'median_us={fig["median_us"]:g} '
+                      f'p99_us={fig["p99_us"]:g} '
+                      f'checksum={",".join(fig["checksums"])}')
+    for label, apis in result['guest_over_host'].items():
+        for api, shapes in apis.items():
+            for shape, r in sorted(shapes.items()):
+                print(f'RATIO guest/host {label} {api} {shape} '
+                      f'median={r["median"]:.3f} p99={r["p99"]:.3f}')
+    for pair, apis in result['module_ratios'].items():
+        for api, shapes in apis.items():
+            for shape, r in sorted(shapes.items()):
+                print(f'RATIO {pair} {api} {shape} '
+                      f'median={r["median"]:.3f} p99={r["p99"]:.3f}')
+
+
+def parse_modules(parser, specs):
+    modules = []
+    for m in specs:
+        label, sep, path = m.partition('=')
+        path, _, display = path.partition('@')
+        display, _, bindir = display.partition('@')
+        if not sep or not os.path.isdir(path) or not display:
+            parser.error(f'--module {m!r}: want LABEL=DIR@DISPLAY[@BINDIR]'
+                         f' with an existing directory')
+        modules.append((label, path, display, bindir or None))
+    return modules
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--programs', required=True)
+    parser.add_argument('--module', action='append', required=True)
+    parser.add_argument('--reference')
+    parser.add_argument('--output', required=True)
+    parser.add_argument('--plots')
+    parser.add_argument('--runs', type=int, default=5)
+    parser.add_argument('--arch', default='aarch64',
+                        choices=['aarch64', 'x86_64'])
+    parser.add_argument('--work-args', default=DEFAULT_WORK_ARGS)
+    parser.add_argument('--condition', action='append', default=[])
+    args = parser.parse_args()
+    modules = parse_modules(parser, args.module)
+    labels = [m[0] for m in modules]
+    reference = args.reference or labels[0]
+    if reference not in labels:
+        parser.error(f'--reference {reference!r}: no such --module label')
+
+    print(f'host: {args.runs} runs of each workload program', flush=True)
+    host = run_host(args.programs, args.work_args, args.runs)
+    guests = {}
+    for module in modules:
+        print(f'{module[0]}: one {args.arch} guest, {args.runs} runs of each'
+              ' workload program', flush=True)
+        guests[module[0]] = run_guest(args.arch, module, args.work_args,
+                                      args.runs)
+    # Places: the host, then each module's guest.
+    result = {'conditions': conditions(args),
+              'figures': {'host': host, **guests},
+              'guest_over_host': {}, 'module_ratios': {}}
+    result['conditions']['host_gpu'] = host['gles']['device']
+    result['conditions']['host_vulkan'] = host['vulkan']['device']
+    for label, apis in guests.items():
+        result['guest_over_host'][label] = {
+            api: ratio_table(host[api]['shapes'], got['shapes'])
+            for api, got in apis.items()}
+        if label != reference:
+            result['module_ratios'][f'{label}/{reference}'] = {
+                api: ratio_table(guests[reference][api]['shapes'],
+                                 got['shapes'])
+                for api, got in apis.items()}
+    result['wrong_pictures'] = wrong_pictures(host, guests)
+    print_figures(result)
+    with open(args.output, 'w', encoding='utf-8') as f:
+        json.dump(result, f, indent=2, sort_keys=True)
+    print(f'figures written to {args.output}')
+    if args.plots:
+        from abstraction_plots import write_plots
+        for path in write_plots(result, args.plots):
+            print(f'plot written to {path}')
+    for line in result['wrong_pictures']:
+        print(f'WRONG PICTURE {line}')
+    return 1 if result['wrong_pictures'] else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -6,8 +6,8 @@
 # of the source tree), unpack them once all are there, and run a command
 # inside the bundle's root with the host's GPU driver bound in.
 #
-# The root gets /dev, /proc, /sys, this source tree (at /src) and the
-# driver's directory (NVIDIA's /usr/local/nvidia, at the same path); the
+# The root gets /dev, /proc, /sys, this source tree (at /src), $OUT when
+# the caller sets it (at the same path) and the driver's directory (NVIDIA's /usr/local/nvidia, at the same path); the
 # driver's Vulkan ICD and EGL vendor files are copied in, its libraries
 # made known to the root's loader.  QEMU, virglrenderer and the guests
 # run inside it as on the machine that built them.
@@ -42,10 +42,8 @@ unpack() {
             "scripts/make-gpu-bundle.sh --stage N and call 'receive'"
     vgpu_log "unpacking the bundle into $UNPACKED"
     rm -rf "$UNPACKED"
-    mkdir -p "$ROOT"
-    cat "$PIECES"/piece-* | tar -C "$UNPACKED" -xf -
-    xz -dc "$UNPACKED/root.tar.xz" | tar -C "$ROOT" -xf -
-    rm "$UNPACKED/root.tar.xz"
+    mkdir -p "$UNPACKED"
+    cat "$PIECES"/piece-* | xz -dc | tar -C "$UNPACKED" -xf -
     mv "$UNPACKED/rig" "$ROOT/rig"
     write_rig_env > "$ROOT/rig/rig.env"
     make_guest_disk
@@ -110,6 +108,11 @@ enter() {
     done
     mkdir -p "$root/src"
     mount --bind "$src" "$root/src"
+    # Where the caller collects results, at the same path.
+    if [ -n "${OUT:-}" ] && [ -d "$OUT" ]; then
+        mkdir -p "$root$OUT"
+        mount --bind "$OUT" "$root$OUT"
+    fi
     if [ -d "$nvidia" ]; then
         mkdir -p "$root$nvidia"
         mount --rbind "$nvidia" "$root$nvidia"

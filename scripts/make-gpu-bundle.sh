@@ -127,10 +127,10 @@ pack() {
     trap "rm -rf '$tmp'" EXIT
     stage_rig "$tmp/rig"
     vgpu_log "compressing the bundle (xz, a few minutes on two cores)"
-    tar -C "$root" -cf - --exclude=./.complete . |
-        xz -T2 -6 > "$tmp/root.tar.xz"
-    tar -C "$tmp" -cf - rig root.tar.xz |
-        split -b "$PIECE_BYTES" -d -a 2 - "$tmp/piece-"
+    tar -cf - -C "$tmp" rig -C "$(dirname "$root")" \
+        --transform "s,^$(basename "$root"),root," "$(basename "$root")" |
+        xz -T2 -6 | split -b "$PIECE_BYTES" -d -a 2 - "$tmp/piece-"
+    rm -rf "$tmp/rig"
     (cd "$tmp" && sha256sum piece-* > SHA256SUMS)
     rm -rf "$BUNDLE"
     mkdir -p "$BUNDLE"

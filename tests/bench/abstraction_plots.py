@@ -5,9 +5,13 @@ guest-over-host.png: for each shape, the guest/host ratio of each module
 through virgl and through Venus (1.0: the abstraction costs nothing).
 frame-times.png: the median frame time of every place, on a log scale,
 so the host's own figure stands beside the guests'.
+
+Usage: abstraction_plots.py JSON DIR   (abstraction.py calls it itself)
 """
 
+import json
 import os
+import sys
 
 import matplotlib
 matplotlib.use('Agg')
@@ -80,3 +84,11 @@ def write_plots(result, directory):
     _guest_over_host(result, paths[0])
     _frame_times(result, paths[1])
     return paths
+
+
+if __name__ == '__main__':
+    if len(sys.argv) != 3:
+        sys.exit('usage: abstraction_plots.py JSON DIR')
+    with open(sys.argv[1], encoding='utf-8') as f:
+        for written in write_plots(json.load(f), sys.argv[2]):
+            print(f'plot written to {written}')

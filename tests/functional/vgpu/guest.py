@@ -61,6 +61,9 @@ class Guest:
         self.vm.set_machine(setup['machine'])
         self.vm.set_console()
         self.vm.add_args(*setup['args'])
+        # More vCPUs where the host has the cores (a GPU host's TCG).
+        if os.environ.get('VGPU_GUEST_SMP'):
+            self.vm.add_args('-smp', os.environ['VGPU_GUEST_SMP'])
         image = env.image_dir(arch)
         append = f'console=tty0 console={setup["console"]} quiet loglevel=4'
         if device.endswith('-device'):

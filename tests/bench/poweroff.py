@@ -22,14 +22,9 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..', 'functional'))
 
-from vgpu.guest import Guest, GuestError  # noqa: E402
+from vgpu.guest import RENDER_BUSY, RENDER_OPTS, Guest  # noqa: E402
 
-DEVICE_OPTS = 'blob=on,hostmem=256M,venus=on'
 DEFAULT_BINDIR = os.environ.get('VGPU_QEMU_BINDIR', '/usr/bin')
-# Work left running as the guest powers off.
-BUSY = ('(vgpu-glwork -n 1000 -s fence,draws >/dev/null 2>&1 &); '
-        '(vgpu-vkwork -d Venus -f 100000 -s fence >/dev/null 2>&1 &); '
-        'sleep 2')
 CRASH = re.compile(r'(?i)segmentation|assert|aborted|core dumped')
 
 
@@ -38,16 +33,10 @@ def one_cycle(arch, module):
     _, module_dir, display, bindir = module
     os.environ['VGPU_MODULE_DIR'] = module_dir
     os.environ['VGPU_QEMU_BINDIR'] = bindir or DEFAULT_BINDIR
-    g = Guest(arch, root='mesa', display=display, device_opts=DEVICE_OPTS)
+    g = Guest(arch, root='mesa', display=display, device_opts=RENDER_OPTS)
     with g:
-        g.run(BUSY, timeout=120)
-        # busybox's: the reboot system call at once, with no init system
-        # to ask (the root's own poweroff would wait for one).
-        try:
-            g.run('busybox poweroff -f', timeout=60)
-        except GuestError:
-            pass  # QEMU exited before the guest's shell could answer
-        g.vm.wait(timeout=60)
+        g.run(RENDER_BUSY, timeout=120)
+        g.power_off()
     log = g.qemu_log(None)
     crash = next((line for line in log.splitlines() if CRASH.search(line)),
                  '')

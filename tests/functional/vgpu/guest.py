@@ -34,6 +34,12 @@ ARCH_SETUP = {
 }
 
 PROMPT = '/ # '
+# GL through virgl and Vulkan through Venus left running in a Mesa
+# guest: the renderer holds contexts, and fences are pending.
+RENDER_BUSY = ('(vgpu-glwork -n 1000 -s fence,draws >/dev/null 2>&1 &); '
+               '(vgpu-vkwork -d Venus -f 100000 -s fence >/dev/null 2>&1 &); '
+               'sleep 2')
+RENDER_OPTS = 'blob=on,hostmem=256M,venus=on'
 
 
 class GuestError(Exception):
@@ -184,6 +190,15 @@ class Guest:
         out = out.split('\n', 1)[1] if '\n' in out else ''
         status = int(re.sub(r'\D', '', status_text) or '255')
         return status, out
+
+    def power_off(self, timeout=60):
+        """The guest powers itself off (busybox's reboot system call, no
+        init system to ask); returns once QEMU has exited."""
+        try:
+            self.run('busybox poweroff -f', timeout=timeout)
+        except GuestError:
+            pass  # QEMU exited before the shell could answer
+        self.vm.wait(timeout=timeout)
 
     def screendump(self, name='screen', device=None, head=None):
         """QMP screendump of the primary console, or of a device's head;

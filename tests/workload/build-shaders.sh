@@ -12,19 +12,15 @@
 # Usage: tests/workload/build-shaders.sh OUTDIR
 
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=../../scripts/common.sh
+. "$(dirname "$0")/../../scripts/common.sh"
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 OUTDIR" >&2
-    exit 2
-fi
+[ $# -eq 1 ] || vgpu_die "usage: $0 OUTDIR"
 outdir=$1
 shader_dir=$(cd "$(dirname "$0")/shaders" && pwd)
 
-command -v glslangValidator >/dev/null || {
-    echo "error: no glslangValidator: install the Debian package" \
-        "glslang-tools" >&2
-    exit 1
-}
+command -v glslangValidator >/dev/null ||
+    vgpu_die "no glslangValidator: install the Debian package glslang-tools"
 mkdir -p "$outdir"
 shopt -s nullglob
 count=0
@@ -35,9 +31,8 @@ for src in "$shader_dir"/*.comp "$shader_dir"/*.vert "$shader_dir"/*.frag; do
     if ! log=$(glslangValidator -V --vn "$name" -o "$outdir/$name.h" \
                "$src" 2>&1); then
         printf '%s\n' "$log" >&2
-        echo "error: $file does not compile" >&2
-        exit 1
+        vgpu_die "$file does not compile"
     fi
     count=$((count + 1))
 done
-[ "$count" -gt 0 ] || { echo "error: no shaders in $shader_dir" >&2; exit 1; }
+[ "$count" -gt 0 ] || vgpu_die "no shaders in $shader_dir"

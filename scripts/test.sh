@@ -124,18 +124,6 @@ run_benchmark scanout "$VGPU_CACHE/results/bench-scanout.json" \
         --reference stock-sdl-gl --reference upstream-sdl-gl \
         --repeat 3 --output "$1/results/bench-scanout.json"
 ' bench "$VGPU_CACHE" "$VGPU_SRC"
-vgpu_log "cost of each abstraction: the workloads on the host, through virgl" \
-    "and through Venus, stock and ours on one display path"
-run_benchmark abstraction "$VGPU_CACHE/results/bench-abstraction.json" \
-    "$VGPU_SRC/scripts/in-root.sh" bash -c '
-    set -a; . "$1/rig.env"; set +a
-    export VGPU_OUTPUT=$1/results/bench-abstraction
-    exec python3 "$2/tests/bench/abstraction.py" --programs "$VGPU_PROGRAMS" \
-        --module stock="$VGPU_STOCK_UI_MODULES@egl-headless" \
-        --module ours="$VGPU_OUR_MODULES@egl-headless" \
-        --runs 5 --plots "$1/results/bench-abstraction" \
-        --output "$1/results/bench-abstraction.json"
-' bench "$VGPU_CACHE" "$VGPU_SRC"
 vgpu_log "all modules and benchmarks: the totals"
 for failure in "${FAILURES[@]}"; do
     echo "FAILED $failure"

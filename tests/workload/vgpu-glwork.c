@@ -80,7 +80,6 @@ typedef uint64_t GLuint64;
 #define GL_NEAREST                  0x2600
 
 #define FENCE_TIMEOUT_NS    (30ull * 1000 * 1000 * 1000)
-#define WARMUP_FRAMES       2
 #define DRAW_SIDE           256
 #define DRAW_CELL           16
 #define DRAW_CELLS          ((DRAW_SIDE / DRAW_CELL) * (DRAW_SIDE / DRAW_CELL))
@@ -385,35 +384,9 @@ static uint32_t *read_target(const Target *t)
     return pixels;
 }
 
-/* The RGBA8 bytes of @word, little end first, as the target holds them. */
-static uint32_t word_as_pixel(uint32_t word)
-{
-    uint8_t b[4] = { word, word >> 8, word >> 16, word >> 24 };
-    uint32_t pixel;
-
-    memcpy(&pixel, b, 4);
-    return pixel;
-}
-
 static uint32_t hash_pixel(uint32_t x, uint32_t y, uint32_t frame, int iters)
 {
-    uint32_t s = work_hash_seed(x, y, frame);
-    int i;
-
-    for (i = 0; i < iters; i++) {
-        s = work_hash_step(s);
-    }
-    return s;
-}
-
-static double *new_samples(int n)
-{
-    double *samples = calloc(n, sizeof(*samples));
-
-    if (!samples) {
-        work_fail("out of memory for %d samples", n);
-    }
-    return samples;
+    return work_hash_steps(work_hash_seed(x, y, frame), iters);
 }
 
 static void check_frag_picture(const Target *t, const uint32_t *pixels,
@@ -449,9 +422,7 @@ static void shape_frag(const char *shape, int width, int height,
         glUniform1ui(glGetUniformLocation(prog, "u_frame"), f);
         glDrawArrays(GL_TRIANGLES, 0, 3);
         wait_gpu();
-        if (f >= WARMUP_FRAMES) {
-            samples[f - WARMUP_FRAMES] = work_now_us() - start;
-        }
+        take_sample(samples, f, start);
     }
     pixels = read_target(&t);
     check_frag_picture(&t, pixels, last, o->iters);
@@ -529,9 +500,7 @@ static void shape_draws(const Options *o)
             draw_one(prog, i, f);
         }
         wait_gpu();
-        if (f >= WARMUP_FRAMES) {
-            samples[f - WARMUP_FRAMES] = work_now_us() - start;
-        }
+        take_sample(samples, f, start);
     }
     pixels = read_target(&t);
     check_draws_picture(pixels, o->draws, last);
@@ -541,15 +510,6 @@ static void shape_draws(const Options *o)
     free(samples);
     free_target(&t);
     glDeleteProgram(prog);
-}
-
-static void fill_pattern(uint32_t *words, int width, int height, int frame)
-{
-    int i, n = width * height;
-
-    for (i = 0; i < n; i++) {
-        words[i] = word_as_pixel(work_hash_seed(i % width, i / width, frame));
-    }
 }
 
 static void shape_upload(const Options *o)
@@ -577,9 +537,7 @@ static void shape_upload(const Options *o)
                         GL_UNSIGNED_BYTE, words);
         glDrawArrays(GL_TRIANGLES, 0, 3);
         wait_gpu();
-        if (f >= WARMUP_FRAMES) {
-            samples[f - WARMUP_FRAMES] = work_now_us() - start;
-        }
+        take_sample(samples, f, start);
     }
     pixels = read_target(&t);
     if (memcmp(pixels, words, (size_t)width * height * 4)) {
@@ -617,9 +575,7 @@ static void shape_readback(const Options *o)
         free(pixels);
         pixels = read_target(&t);
         sum = work_checksum(pixels, (size_t)width * height * 4);
-        if (f >= WARMUP_FRAMES) {
-            samples[f - WARMUP_FRAMES] = work_now_us() - start;
-        }
+        take_sample(samples, f, start);
     }
     if (memcmp(pixels, want, 4)) {
         work_fail("readback: first pixel %08x is not the clear colour",
@@ -670,9 +626,7 @@ static void shape_cpu(const Options *o)
 
         fill_pattern(words, width, height, f);
         sum = work_checksum(words, (size_t)width * height * 4);
-        if (f >= WARMUP_FRAMES) {
-            samples[f - WARMUP_FRAMES] = work_now_us() - start;
-        }
+        take_sample(samples, f, start);
     }
     work_report("cpu", samples, o->frames, 1, sum);
     free(words);

@@ -47,7 +47,6 @@
 
 /* Generous: a 2160p frame in a TCG guest may take seconds. */
 #define FENCE_TIMEOUT_NS    (60ull * 1000 * 1000 * 1000)
-#define WARMUP_FRAMES       2
 #define MAX_DEVICES         16
 #define MAX_FAMILIES        16
 #define PICTURE_FORMAT      VK_FORMAT_R8G8B8A8_UNORM
@@ -749,50 +748,12 @@ static void begin_pass(const Image *t, const VkClearValue *clear)
     vkCmdBeginRenderPass(vk.cb, &bi, VK_SUBPASS_CONTENTS_INLINE);
 }
 
-/* The RGBA8 bytes of @word, little end first, as the image holds them. */
-static uint32_t word_as_pixel(uint32_t word)
-{
-    uint8_t b[4] = { word, word >> 8, word >> 16, word >> 24 };
-    uint32_t pixel;
-
-    memcpy(&pixel, b, 4);
-    return pixel;
-}
-
-static uint32_t hash_steps(uint32_t s, int steps)
-{
-    int i;
-
-    for (i = 0; i < steps; i++) {
-        s = work_hash_step(s);
-    }
-    return s;
-}
-
-static double *new_samples(int n)
-{
-    double *samples = calloc(n, sizeof(*samples));
-
-    if (!samples) {
-        work_fail("out of memory for %d samples", n);
-    }
-    return samples;
-}
-
-/* Frame @f's time from @start, unless it is a warm-up frame. */
-static void take_sample(double *samples, int f, double start)
-{
-    if (f >= WARMUP_FRAMES) {
-        samples[f - WARMUP_FRAMES] = work_now_us() - start;
-    }
-}
-
 static void check_frag_pixel(const Image *t, const uint32_t *pixels,
                              uint32_t x, uint32_t y, uint32_t frame,
                              int iters)
 {
     uint32_t got = pixels[(size_t)y * t->width + x];
-    uint32_t want = word_as_pixel(hash_steps(work_hash_seed(x, y, frame),
+    uint32_t want = word_as_pixel(work_hash_steps(work_hash_seed(x, y, frame),
                                              iters));
 
     if (got != want) {
@@ -965,15 +926,6 @@ static void shape_draws(const Options *o)
     vkDestroyPipeline(vk.dev, pipe, NULL);
     vkDestroyPipelineLayout(vk.dev, layout, NULL);
     free_image(&t);
-}
-
-static void fill_pattern(uint32_t *words, int width, int height, int frame)
-{
-    int i, n = width * height;
-
-    for (i = 0; i < n; i++) {
-        words[i] = word_as_pixel(work_hash_seed(i % width, i / width, frame));
-    }
 }
 
 /* The whole staging buffer into @im, whose old contents are dropped. */
@@ -1218,7 +1170,7 @@ static void check_words(const uint32_t *words, uint32_t frame, int iters)
     for (i = 0; i < COMPUTE_WORDS; i += COMPUTE_STRIDE) {
         uint32_t seed = work_hash_seed(i % COMPUTE_WIDTH, i / COMPUTE_WIDTH,
                                        frame);
-        uint32_t want = hash_steps(seed, iters * 4);
+        uint32_t want = work_hash_steps(seed, iters * 4);
 
         if (words[i] != want) {
             work_fail("compute: word %u is %08x, not %08x", i, words[i],

@@ -39,6 +39,40 @@ static inline uint32_t work_hash_seed(uint32_t x, uint32_t y, uint32_t frame)
     return (x * 73856093u) ^ (y * 19349663u) ^ frame;
 }
 
+/* Frames run before the timed ones, so start-up costs stay out. */
+#define WARMUP_FRAMES   2
+
+static inline uint32_t work_hash_steps(uint32_t s, int steps)
+{
+    int i;
+
+    for (i = 0; i < steps; i++) {
+        s = work_hash_step(s);
+    }
+    return s;
+}
+
+/* The RGBA8 bytes of @word, little end first, as a target holds them. */
+static inline uint32_t word_as_pixel(uint32_t word)
+{
+    uint8_t b[4] = { word, word >> 8, word >> 16, word >> 24 };
+    uint32_t pixel;
+
+    memcpy(&pixel, b, 4);
+    return pixel;
+}
+
+/* The upload pattern of @frame: each pixel's hash seed. */
+static inline void fill_pattern(uint32_t *words, int width, int height,
+                                int frame)
+{
+    int i, n = width * height;
+
+    for (i = 0; i < n; i++) {
+        words[i] = word_as_pixel(work_hash_seed(i % width, i / width, frame));
+    }
+}
+
 static inline double work_now_us(void)
 {
     struct timespec ts;
@@ -70,6 +104,24 @@ static inline void work_fail(const char *fmt, ...)
     va_end(ap);
     printf("\n");
     exit(1);
+}
+
+static inline double *new_samples(int n)
+{
+    double *samples = calloc(n, sizeof(*samples));
+
+    if (!samples) {
+        work_fail("out of memory for %d samples", n);
+    }
+    return samples;
+}
+
+/* Frame @f's time from @start, unless it is a warm-up frame. */
+static inline void take_sample(double *samples, int f, double start)
+{
+    if (f >= WARMUP_FRAMES) {
+        samples[f - WARMUP_FRAMES] = work_now_us() - start;
+    }
 }
 
 static int work_cmp_double(const void *a, const void *b)

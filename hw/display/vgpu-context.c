@@ -190,6 +190,10 @@ VGpuResult vgpu_cmd_ctx_create(VGpuDevice *g, const VGpuCmd *cmd)
     if (c->context_init) {
         set_bit(id, g->ring_contexts);
     }
+    if ((c->context_init & VIRTIO_GPU_CONTEXT_INIT_CAPSET_ID_MASK) ==
+        VIRTIO_GPU_CAPSET_VENUS) {
+        vgpu_venus_context_created(g, id);
+    }
     trace_vgpu_ctx_create(id, c->context_init);
     return vgpu_ok();
 }
@@ -205,6 +209,7 @@ VGpuResult vgpu_cmd_ctx_destroy(VGpuDevice *g, const VGpuCmd *cmd)
     vgpu_renderer_context_destroy(id);
     clear_bit(id, g->contexts);
     clear_bit(id, g->ring_contexts);
+    vgpu_venus_context_gone(g, id);
     vgpu_fence_context_gone(g, id);
     trace_vgpu_ctx_destroy(id);
     return vgpu_ok();
@@ -270,6 +275,7 @@ VGpuResult vgpu_cmd_submit_3d(VGpuDevice *g, const VGpuCmd *cmd)
                            "SUBMIT_3D: context %u rejected the command "
                            "stream", cmd->hdr.ctx_id);
     }
+    vgpu_venus_note_submit(g, cmd->hdr.ctx_id, buf, size);
     return vgpu_ok();
 }
 
@@ -284,6 +290,7 @@ void vgpu_contexts_reset(VGpuDevice *g)
     }
     bitmap_zero(g->contexts, VGPU_MAX_CONTEXTS);
     bitmap_zero(g->ring_contexts, VGPU_MAX_CONTEXTS);
+    vgpu_venus_rings_reset(g);
 }
 
 /* Fence rings belong to contexts made with CONTEXT_INIT. */

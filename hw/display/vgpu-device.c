@@ -58,6 +58,7 @@ void vgpu_serve_queues(VGpuDevice *g)
     if (cursor_moved) {
         virtio_notify(VIRTIO_DEVICE(g), g->cursor_vq);
     }
+    vgpu_venus_rings_service(g);
     /* Retire fences the renderer finished while we were busy. */
     vgpu_renderer_poll();
     vgpu_fence_retire_done(g);
@@ -217,11 +218,13 @@ static void vgpu_realize(DeviceState *dev, Error **errp)
     QTAILQ_INIT(&g->unmapping);
     g->contexts = bitmap_new(VGPU_MAX_CONTEXTS);
     g->ring_contexts = bitmap_new(VGPU_MAX_CONTEXTS);
+    vgpu_venus_rings_init(g);
     /* The transport exposes hostmem (a BAR on PCI); blobs map into it. */
     if ((g->conf.hostmem && !vgpu_hostmem_init(g, errp)) ||
         !vgpu_worker_start(g, errp)) {
         g_free(g->contexts);
         g_free(g->ring_contexts);
+        vgpu_venus_rings_fini(g);
         migrate_del_blocker(&g->migration_blocker);
         return;
     }
@@ -263,6 +266,7 @@ static void vgpu_unrealize(DeviceState *dev)
     virtio_cleanup(vdev);
     g_free(g->contexts);
     g_free(g->ring_contexts);
+    vgpu_venus_rings_fini(g);
     migrate_del_blocker(&g->migration_blocker);
 }
 

@@ -484,6 +484,11 @@ void timer_del(QEMUTimer *ts)
     ts->expire_time = -1;
 }
 
+bool timer_pending(QEMUTimer *ts)
+{
+    return ts->expire_time >= 0;
+}
+
 /* ---- bottom halves ---- */
 
 struct QEMUBH {
@@ -779,6 +784,7 @@ VGpuDevice *fuzz_device_new(bool blob, bool context_init)
     QTAILQ_INIT(&g->unmapping);
     g->contexts = bitmap_new(VGPU_MAX_CONTEXTS);
     g->ring_contexts = bitmap_new(VGPU_MAX_CONTEXTS);
+    vgpu_venus_rings_init(g);
     g->ctrl_vq = g_new0(VirtQueue, 1);
     g->cursor_vq = g_new0(VirtQueue, 1);
     if (g->conf.hostmem) {
@@ -820,6 +826,7 @@ void fuzz_device_free(VGpuDevice *g)
     }
     g_free(g->contexts);
     g_free(g->ring_contexts);
+    vgpu_venus_rings_fini(g);
     g_free(g->ctrl_vq);
     g_free(g->cursor_vq);
     g_free(g);

@@ -2671,6 +2671,17 @@ static QVirtioGpuGlResp venus_shmem_blob(QVirtioGpuGl *gpu, uint32_t res_id)
     return send_cmd(gpu, &b, sizeof(b));
 }
 
+/* A Venus shared-memory blob res_id, mapped at offset at of the window */
+static void venus_shmem_mapped(QVirtioGpuGl *gpu, uint32_t res_id,
+                               uint64_t at)
+{
+    QVirtioGpuGlResp r = venus_shmem_blob(gpu, res_id);
+
+    assert_ok(&r);
+    r = map_blob(gpu, res_id, at, NULL);
+    assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
+}
+
 static void test_window_venus_shmem(QVirtioGpuGl *gpu)
 {
     const uint64_t at = 4 * BLOB_SIZE, again = 64 * BLOB_SIZE;
@@ -2683,10 +2694,7 @@ static void test_window_venus_shmem(QVirtioGpuGl *gpu)
     }
     r = ctx_create_init(gpu, CTX_A, VIRTIO_GPU_CAPSET_VENUS);
     assert_ok(&r);
-    r = venus_shmem_blob(gpu, RES_A);
-    assert_ok(&r);
-    r = map_blob(gpu, RES_A, at, NULL);
-    assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    venus_shmem_mapped(gpu, RES_A, at);
     /* In the window itself: no memory region was added for it */
     tree = qtest_hmp(gpu->qts, "info mtree");
     g_assert_nonnull(strstr(tree, "virtio-gpu-gl-hostmem"));
@@ -2708,6 +2716,169 @@ static void test_window_venus_shmem(QVirtioGpuGl *gpu)
     r = map_blob(gpu, RES_B, again, NULL);
     assert_resp(&r, VIRTIO_GPU_RESP_OK_MAP_INFO);
     g_assert_cmphex(qtest_readl(gpu->qts, hostmem + again + 8), ==, 0);
+}
+
+/*
+ * Faults: a Venus ring's wake-up lost.  The render server's ring thread
+ * sleeps once its ring has been idle a while (setting the IDLE status
+ * bit), and Mesa's driver sends vkNotifyRingMESA only when it sees that
+ * bit after storing its tail.  Those two may cross (vgpu-venus-ring.c
+ * says how); then the thread sleeps with a command in its ring and the
+ * guest waits for it for good.  Here the test is the driver: it makes a
+ * ring, waits until the thread sleeps, and puts a command in without a
+ * notification.  The device must get the ring going again, and the
+ * context must be whole afterwards.
+ */
+#define VENUS_CMD_CREATE_RING       188
+#define VENUS_CMD_DESTROY_RING      189
+#define VENUS_CMD_WAIT_VIRTQUEUE    252
+#define VENUS_RING_CREATE_INFO      1000384000u
+#define VENUS_RING_IDLE             1u
+#define RING_HEAD                   0
+#define RING_TAIL                   64
+#define RING_STATUS                 128
+#define RING_BUFFER                 256
+#define RING_BUFFER_SIZE            4096
+#define RING_EXTRA                  (RING_BUFFER + RING_BUFFER_SIZE)
+#define RING_EXTRA_SIZE             64
+#define RING_WAIT_US                (5 * 1000 * 1000)
+
+static void put_u64(uint32_t *dw, unsigned int *n, uint64_t v)
+{
+    dw[(*n)++] = (uint32_t)v;
+    dw[(*n)++] = v >> 32;
+}
+
+/* vkCreateRingMESA(ring, &info), laid out as Mesa's driver lays a ring */
+static QVirtioGpuGlResp venus_create_ring(QVirtioGpuGl *gpu, uint64_t ring,
+                                          uint32_t res_id)
+{
+    uint32_t dw[32];
+    unsigned int n = 0;
+
+    dw[n++] = VENUS_CMD_CREATE_RING;
+    dw[n++] = 0;                            /* no reply */
+    put_u64(dw, &n, ring);
+    put_u64(dw, &n, 1);                     /* pCreateInfo present */
+    dw[n++] = VENUS_RING_CREATE_INFO;
+    put_u64(dw, &n, 0);                     /* pNext: none */
+    dw[n++] = 0;                            /* flags */
+    dw[n++] = res_id;
+    put_u64(dw, &n, 0);                     /* offset */
+    put_u64(dw, &n, 16 * BLOB_SIZE);        /* size */
+    put_u64(dw, &n, 1000 * 1000);           /* idleTimeout: 1 ms */
+    put_u64(dw, &n, RING_HEAD);
+    put_u64(dw, &n, RING_TAIL);
+    put_u64(dw, &n, RING_STATUS);
+    put_u64(dw, &n, RING_BUFFER);
+    put_u64(dw, &n, RING_BUFFER_SIZE);
+    put_u64(dw, &n, RING_EXTRA);
+    put_u64(dw, &n, RING_EXTRA_SIZE);
+    g_assert_cmpuint(n, <=, ARRAY_SIZE(dw));
+    return submit_3d(gpu, CTX_A, dw, n, n * 4);
+}
+
+static QVirtioGpuGlResp venus_destroy_ring(QVirtioGpuGl *gpu, uint64_t ring)
+{
+    uint32_t dw[4];
+    unsigned int n = 0;
+
+    dw[n++] = VENUS_CMD_DESTROY_RING;
+    dw[n++] = 0;
+    put_u64(dw, &n, ring);
+    return submit_3d(gpu, CTX_A, dw, n, n * 4);
+}
+
+/* Until the ring thread has gone to sleep, or the time is up */
+static bool venus_ring_sleeps(QVirtioGpuGl *gpu, uint64_t ring_at)
+{
+    gint64 end = g_get_monotonic_time() + RING_WAIT_US;
+
+    while (g_get_monotonic_time() < end) {
+        if (qtest_readl(gpu->qts, ring_at + RING_STATUS) & VENUS_RING_IDLE) {
+            return true;
+        }
+        g_usleep(1000);
+    }
+    return false;
+}
+
+/*
+ * Until the ring's head reaches want, or the time is up.  The device's
+ * timers run on the virtual clock, which only a qtest moves here: move
+ * it as a running guest's would move.
+ */
+static uint32_t venus_ring_head_reaches(QVirtioGpuGl *gpu, uint64_t ring_at,
+                                        uint32_t want)
+{
+    gint64 end = g_get_monotonic_time() + RING_WAIT_US;
+    uint32_t head = 0;
+
+    while (g_get_monotonic_time() < end) {
+        head = qtest_readl(gpu->qts, ring_at + RING_HEAD);
+        if (head == want) {
+            break;
+        }
+        qtest_clock_step(gpu->qts, 20 * 1000 * 1000);
+        g_usleep(20 * 1000);
+    }
+    return head;
+}
+
+/* The bytes of the command venus_ring_put_unnotified() puts in */
+#define RING_COMMAND_BYTES          16
+
+static void venus_ring_put_unnotified(QVirtioGpuGl *gpu, uint64_t ring_at)
+{
+    /*
+     * vkWaitVirtqueueSeqnoMESA(0): a ring's own command, for a seqno
+     * every context has reached, so it returns at once
+     */
+    uint8_t cmd[RING_COMMAND_BYTES] = { 0 };
+
+    stl_le_p(cmd, VENUS_CMD_WAIT_VIRTQUEUE);
+    qtest_memwrite(gpu->qts, ring_at + RING_BUFFER, cmd, sizeof(cmd));
+    qtest_writel(gpu->qts, ring_at + RING_TAIL, sizeof(cmd));
+}
+
+static void test_fault_venus_lost_wakeup(QVirtioGpuGl *gpu)
+{
+    const uint64_t ring = 0x7e57000000000001ull, second = ring + 1;
+    const uint64_t at = 16 * BLOB_SIZE, again = 32 * BLOB_SIZE;
+    uint64_t hostmem;
+    QVirtioGpuGlResp r;
+    uint32_t head;
+
+    if (!hostmem_or_skip(gpu, &hostmem)) {
+        return;
+    }
+    r = ctx_create_init(gpu, CTX_A, VIRTIO_GPU_CAPSET_VENUS);
+    assert_ok(&r);
+    venus_shmem_mapped(gpu, RES_A, at);
+    r = venus_create_ring(gpu, ring, RES_A);
+    assert_ok(&r);
+    g_assert_true(venus_ring_sleeps(gpu, hostmem + at));
+
+    venus_ring_put_unnotified(gpu, hostmem + at);
+    head = venus_ring_head_reaches(gpu, hostmem + at, RING_COMMAND_BYTES);
+    if (head != RING_COMMAND_BYTES) {
+        g_test_message("the ring's head stayed at %u: its thread slept "
+                       "with a command in the ring", head);
+    }
+    g_assert_cmpuint(head, ==, RING_COMMAND_BYTES);
+
+    /*
+     * After the ring is gone the device must not name it again (the
+     * server would fail the context): a second ring still works.
+     */
+    r = venus_destroy_ring(gpu, ring);
+    assert_ok(&r);
+    qtest_clock_step(gpu->qts, 4000 * 1000 * 1000ll);
+    g_usleep(100 * 1000);
+    venus_shmem_mapped(gpu, RES_B, again);
+    r = venus_create_ring(gpu, second, RES_B);
+    assert_ok(&r);
+    g_assert_true(venus_ring_sleeps(gpu, hostmem + again));
 }
 
 /*
@@ -2851,6 +3022,7 @@ static const GpuTest hostile_tests[] = {
     { "fault/reset-after-blob-detach", test_fault_reset_after_blob_detach,
       MODERN_OPTS },
     { "window/venus-shmem", test_window_venus_shmem, MODERN_OPTS },
+    { "fault/venus-lost-wakeup", test_fault_venus_lost_wakeup, MODERN_OPTS },
     { "fault/reset-full-budgets", test_fault_reset_full_budgets,
       FULL_BUDGET_OPTS },
 };

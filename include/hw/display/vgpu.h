@@ -249,6 +249,10 @@ struct VGpuDevice {
     uint32_t num_capsets;
     uint32_t capsets[4];         /* offered capset ids, in index order */
     unsigned long *ring_contexts; /* contexts made with CONTEXT_INIT */
+    /* Venus contexts' rings, for wake-ups lost (vgpu-venus-ring.c) */
+    GHashTable *venus_rings;     /* ctx_id -> VGpuVenusRings */
+    QEMUTimer *venus_nudge;
+    bool venus_nudge_due;
     Error *migration_blocker;
     QEMUBH *present_bh;
 
@@ -291,6 +295,16 @@ VGpuResult vgpu_budget_check_frame(VGpuDevice *g, const VGpuScanout *s,
 /* vgpu-device.c */
 void vgpu_serve_queues(VGpuDevice *g);
 void vgpu_drop_guest_state(VGpuDevice *g);
+
+/* vgpu-venus-ring.c */
+void vgpu_venus_rings_init(VGpuDevice *g);
+void vgpu_venus_rings_fini(VGpuDevice *g);
+void vgpu_venus_context_created(VGpuDevice *g, uint32_t ctx_id);
+void vgpu_venus_context_gone(VGpuDevice *g, uint32_t ctx_id);
+void vgpu_venus_rings_reset(VGpuDevice *g);
+void vgpu_venus_note_submit(VGpuDevice *g, uint32_t ctx_id,
+                            const void *buf, uint32_t size);
+void vgpu_venus_rings_service(VGpuDevice *g);
 
 /* vgpu-worker.c */
 bool vgpu_worker_start(VGpuDevice *g, Error **errp);

@@ -20,11 +20,13 @@
 #                     [DISPLAY_SPEC]        (default DISPLAY_SPEC: sdl,gl=on)
 # Environment: VGPU_QTEST_LOG_DIR, if set, keeps each case's full output;
 # VGPU_QTEST_MATCH and VGPU_QTEST_SKIP (extended regular expressions on
-# the case path) choose the cases to run.
+# the case path) choose the cases to run; VGPU_QTEST_TIMEOUT (seconds,
+# default 60) bounds each case.
 
 set -uo pipefail
 
-PER_TEST_TIMEOUT=60
+# VGPU_QTEST_TIMEOUT: for slower runs (LeakSanitizer's slow unwinder)
+PER_TEST_TIMEOUT=${VGPU_QTEST_TIMEOUT:-60}
 
 die() {
     echo "run-suite.sh: error: $*" >&2

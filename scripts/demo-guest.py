@@ -34,6 +34,18 @@ def x_screenshot(path_png):
     return read_xwd(xwd)
 
 
+def screendump_of_cube(g, seconds=30):
+    """A screendump once the cube is up (a shaded cube has many colours;
+    the console before it, few), or the last one tried.  Its start-up
+    time under TCG varies with the host's load, so poll, not sleep."""
+    deadline = time.monotonic() + seconds
+    while True:
+        pic = g.screendump('demo')
+        if len(pic.colours()) >= 4 or time.monotonic() > deadline:
+            return pic
+        time.sleep(1)
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -51,10 +63,9 @@ def main():
         # takes the scanout back.  kmscube quits on any input, so its
         # stdin is a terminal nobody types on.
         g.run('kmscube -c 1200 < /dev/tty0 > /tmp/kmscube.log 2>&1 &')
-        time.sleep(5)
         shot = os.path.join(out, 'demo-screendump.png')
         try:
-            pic = g.screendump('demo')
+            pic = screendump_of_cube(g)
             how = 'QMP screendump'
         except Exception as e:  # pylint: disable=broad-except
             print(f'   QMP screendump failed: {e}')

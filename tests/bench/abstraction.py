@@ -17,10 +17,18 @@ reference module, with the conditions they were measured under, to
 --output; with --plots, two PNG charts beside it.  Never a timed test:
 the figures are recorded, not judged.
 
+A guest run that has not finished after GUEST_RUN_LIMIT_S is killed in
+the guest and recorded as a stall: Debian's device can lose a Venus
+ring's wake-up for good (hw/display/vgpu-venus-ring.c says how), and a
+stalled run must not hold the rest.  The medians come from the runs that
+finished.  A stall fails the run, unless its module is named with
+--known-stall (a module whose baseline has that defect).
+
 Usage: abstraction.py --programs DIR --module LABEL=DIR@DISPLAY[@BINDIR]...
                       --output FILE [--plots DIR] [--runs N]
                       [--arch aarch64|x86_64] [--reference LABEL]
                       [--work-args ARGS] [--condition KEY=VALUE]...
+                      [--known-stall LABEL]...
 
 DIR holds host/ and ARCH/ as tests/guest/build.sh makes them.
 """
@@ -43,6 +51,10 @@ DEVICE_OPTS = 'blob=on,hostmem=256M,venus=on'
 DEFAULT_BINDIR = os.environ.get('VGPU_QEMU_BINDIR', '/usr/bin')
 # Small enough that a TCG guest on two cores runs every shape in minutes.
 DEFAULT_WORK_ARGS = '-n 10 -i 16 -D 200 -f 200'
+# Each run of that takes under 30 s here; a stalled one never ends.
+GUEST_RUN_LIMIT_S = 120
+# What the guest's Mesa prints while it waits on a ring that sleeps.
+RING_STALL_SIGN = 'stuck in ring seqno wait'
 # The API each program drives, and the path it takes in a guest.
 PROGRAMS = (('gles', 'vgpu-glwork', 'virgl', ''),
             ('vulkan', 'vgpu-vkwork', 'venus', '-d Venus'))
@@ -112,28 +124,38 @@ def run_host(programs, work_args, runs):
 
 
 def run_guest(arch, module, work_args, runs):
-    """The same for a guest on one module, all runs in one boot."""
+    """The same for a guest on one module, all runs in one boot; and the
+    runs that stalled."""
     # Imported here: the judge's parts work without a rig.
     from vgpu.guest import Guest
     _, module_dir, display, bindir = module
     os.environ['VGPU_MODULE_DIR'] = module_dir
     os.environ['VGPU_QEMU_BINDIR'] = bindir or DEFAULT_BINDIR
     collected = {api: [] for api, _, _, _ in PROGRAMS}
-    devices = {}
+    devices, stalls = {}, []
     with Guest(arch, root='mesa', display=display,
                device_opts=DEVICE_OPTS) as g:
         # Round robin, so a drift over the boot falls on both APIs alike.
-        for _ in range(runs):
+        for run in range(runs):
             for api, prog, _, opts in PROGRAMS:
-                status, out = g.run(f'{prog} {opts} {work_args} 2>&1',
-                                    timeout=1200)
+                status, out = g.run(f'busybox timeout -s KILL '
+                                    f'{GUEST_RUN_LIMIT_S} {prog} {opts} '
+                                    f'{work_args} 2>&1',
+                                    timeout=GUEST_RUN_LIMIT_S + 60)
+                if status == 137:
+                    stalls.append({'api': api, 'run': run,
+                                   'ring_wait': RING_STALL_SIGN in out,
+                                   'tail': out[-400:]})
+                    continue
                 if status != 0:
                     raise RuntimeError(f'{prog} failed in the guest '
                                        f'({status}):\n{out[-3000:]}')
                 devices[api], shapes = parse_work(out)
                 collected[api].append(shapes)
-    return {api: {'device': devices[api], 'shapes': merge(collected[api])}
-            for api in collected}
+    # An API whose every run stalled has no figures, only its stalls.
+    return ({api: {'device': devices.get(api),
+                   'shapes': merge(got) if got else {}}
+             for api, got in collected.items()}, stalls)
 
 
 def ratio_table(numerator, denominator):
@@ -239,6 +261,7 @@ def main():
                         choices=['aarch64', 'x86_64'])
     parser.add_argument('--work-args', default=DEFAULT_WORK_ARGS)
     parser.add_argument('--condition', action='append', default=[])
+    parser.add_argument('--known-stall', action='append', default=[])
     args = parser.parse_args()
     modules = parse_modules(parser, args.module)
     labels = [m[0] for m in modules]
@@ -248,16 +271,16 @@ def main():
 
     print(f'host: {args.runs} runs of each workload program', flush=True)
     host = run_host(args.programs, args.work_args, args.runs)
-    guests = {}
+    guests, stalls = {}, {}
     for module in modules:
         print(f'{module[0]}: one {args.arch} guest, {args.runs} runs of each'
               ' workload program', flush=True)
-        guests[module[0]] = run_guest(args.arch, module, args.work_args,
-                                      args.runs)
+        guests[module[0]], stalls[module[0]] = run_guest(
+            args.arch, module, args.work_args, args.runs)
     # Places: the host, then each module's guest.
     result = {'conditions': conditions(args),
               'figures': {'host': host, **guests},
-              'guest_over_host': {}, 'module_ratios': {}}
+              'guest_over_host': {}, 'module_ratios': {}, 'stalls': stalls}
     result['conditions']['host_gpu'] = host['gles']['device']
     result['conditions']['host_vulkan'] = host['vulkan']['device']
     for label, apis in guests.items():
@@ -278,7 +301,16 @@ def main():
         write_plots_if_possible(result, args.plots)
     for line in result['wrong_pictures']:
         print(f'WRONG PICTURE {line}')
-    return 1 if result['wrong_pictures'] else 0
+    failed = bool(result['wrong_pictures'])
+    for label, found in stalls.items():
+        for stall in found:
+            known = label in args.known_stall
+            failed |= not known
+            print(f'STALL {label} {stall["api"]} run {stall["run"]}: killed '
+                  f'after {GUEST_RUN_LIMIT_S} s'
+                  f'{" waiting on its Venus ring" if stall["ring_wait"] else ""}'
+                  f'{" (a known defect of this module)" if known else ""}')
+    return 1 if failed else 0
 
 
 if __name__ == '__main__':

@@ -11,6 +11,12 @@ each module gets its ratio to every reference (--reference, repeatable;
 by default the first module).  Never a timed test: the figures are
 recorded, not judged.
 
+A guest whose workload has not answered in GUEST_RUN_LIMIT_S is a stall:
+it is recorded (``stalls`` in the JSON, a ``STALL`` line), the module's
+figures come from its other runs, and the run fails unless the module is
+named with --known-stall (Debian's device can stop answering in the
+Venus blob cycle, one of its recorded defects).
+
 With --workload scanout it runs vgpu-scanout instead: 200 whole
 1920x1080 frames redrawn and flushed for each kind of scanout resource
 (2D, virgl 3D, guest blob), giving the flush rate and each flush's
@@ -20,7 +26,7 @@ module and its -display take.
 Usage: run.py --module LABEL=DIR[@DISPLAY[@BINDIR]] [--module ...]
               --output FILE [--reference LABEL]...
               [--arch aarch64|x86_64] [--repeat N] [--device-opts OPTS]
-              [--workload bench|scanout]
+              [--workload bench|scanout] [--known-stall LABEL]...
 
 DISPLAY is the -display for that module (default: $VGPU_DISPLAY): the
 stock and upstream devices need a GL display, ours runs with none.
@@ -37,7 +43,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..', 'functional'))
 
-from vgpu.guest import Guest  # noqa: E402
+from vgpu.guest import Guest, GuestError  # noqa: E402
 from vgpu.testcase import parse_bench  # noqa: E402
 
 
@@ -45,6 +51,8 @@ DEVICE_OPTS = 'blob=on,hostmem=256M,venus=on'
 # The QEMU binaries of a module that names none: each module sets its
 # own, so one that names a directory must not leave it to the next.
 DEFAULT_BINDIR = os.environ.get('VGPU_QEMU_BINDIR', '/usr/bin')
+# Every workload here answers within a minute under TCG.
+GUEST_RUN_LIMIT_S = 120
 
 
 # The scanout workload: whole 1920x1080 frames redrawn and flushed, one
@@ -62,13 +70,19 @@ def workload_commands(workload):
 
 
 def bench_once(arch, module, device_opts, workload):
+    """The figures of one boot, or the GuestError of a stalled one."""
     _, module_dir, display, bindir = module
     os.environ['VGPU_MODULE_DIR'] = module_dir
     os.environ['VGPU_QEMU_BINDIR'] = bindir or DEFAULT_BINDIR
     figures = {}
     with Guest(arch, display=display, device_opts=device_opts) as g:
         for command in workload_commands(workload):
-            status, out = g.run(command, timeout=300)
+            try:
+                status, out = g.run(command, timeout=GUEST_RUN_LIMIT_S)
+            except GuestError as e:
+                if 'timed out' not in str(e):
+                    raise
+                return e
             if status != 0:
                 raise RuntimeError(f'{command} failed ({status}):\n{out}')
             figures.update(parse_bench(out))
@@ -78,7 +92,7 @@ def bench_once(arch, module, device_opts, workload):
 def merge(runs):
     """Median over repeated runs of every figure."""
     merged = {}
-    for name in runs[0]:
+    for name in (runs[0] if runs else {}):
         merged[name] = {}
         for key in runs[0][name]:
             values = [r[name][key] for r in runs if key in r.get(name, {})]
@@ -107,6 +121,7 @@ def main():
     parser.add_argument('--device-opts')
     parser.add_argument('--workload', default='bench',
                         choices=['bench', 'scanout'])
+    parser.add_argument('--known-stall', action='append', default=[])
     args = parser.parse_args()
     if args.device_opts is None:
         args.device_opts = (SCANOUT_OPTS if args.workload == 'scanout'
@@ -126,15 +141,20 @@ def main():
         if ref not in labels:
             parser.error(f'--reference {ref!r}: no such --module label')
     result = {'arch': args.arch, 'device_opts': args.device_opts,
-              'workload': args.workload, 'modules': {}, 'ratios': {}}
+              'workload': args.workload, 'modules': {}, 'ratios': {},
+              'stalls': {label: [] for label in labels}}
     # Round robin, so a drift in the machine's load over the run (another
     # job, a warming cache) falls on every module alike.
     runs = {label: [] for label in labels}
-    for _ in range(args.repeat):
+    for run in range(args.repeat):
         for module in modules:
-            runs[module[0]].append(bench_once(args.arch, module,
-                                              args.device_opts,
-                                              args.workload))
+            got = bench_once(args.arch, module, args.device_opts,
+                             args.workload)
+            if isinstance(got, GuestError):
+                result['stalls'][module[0]].append(
+                    {'run': run, 'error': str(got)[-600:]})
+            else:
+                runs[module[0]].append(got)
     for label, path, display, bindir in modules:
         result['modules'][label] = {'dir': path, 'display': display,
                                     'qemu': bindir or DEFAULT_BINDIR,
@@ -156,7 +176,15 @@ def main():
     with open(args.output, 'w', encoding='utf-8') as f:
         json.dump(result, f, indent=2, sort_keys=True)
     print(f'benchmark figures written to {args.output}')
-    return 0
+    failed = False
+    for label, found in result['stalls'].items():
+        known = label in args.known_stall
+        failed |= bool(found) and not known
+        for stall in found:
+            print(f'STALL {label} run {stall["run"]}: no answer in '
+                  f'{GUEST_RUN_LIMIT_S} s'
+                  f'{" (a known defect of this module)" if known else ""}')
+    return 1 if failed else 0
 
 
 if __name__ == '__main__':

@@ -273,10 +273,14 @@ run_fuzz() {
 
 run_bench() {
     vgpu_log "micro-benchmark in an aarch64 guest"
-    local verdict=PASS why=
+    local verdict=PASS why= known=()
+    # A stalled boot of a reference device is one of its defects (run.py)
+    case $LABEL in
+    stock|upstream) known=(--known-stall "$LABEL") ;;
+    esac
     if ! python3 "$VGPU_SRC/tests/bench/run.py" \
             --module "$LABEL=$MODULES@$DISPLAY_SPEC@$QEMU_BINDIR" \
-            --repeat 3 --output "$OUTPUT/bench.json"; then
+            "${known[@]}" --repeat 3 --output "$OUTPUT/bench.json"; then
         verdict=FAIL why="run.py failed (its output above says why)"
     elif ! vgpu_bench_has_figures "$OUTPUT/bench.json"; then
         verdict=FAIL why="no figures in $OUTPUT/bench.json"

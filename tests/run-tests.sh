@@ -219,8 +219,8 @@ run_leaks() {
     vgpu_log "asan: hostile qtest cases (PCI) under LeakSanitizer"
     # The slow unwinder makes the 8000-command fuzz case take minutes.
     VGPU_QTEST_MATCH='virtio-gpu-gl-pci/virtio-gpu-gl-hostile/' \
-        VGPU_QTEST_TIMEOUT=300 asan_qtest "$opts:log_path=$dir/qtest-logs/log" "$dir/qtest.tsv" \
-        leaks:qtest
+        VGPU_QTEST_TIMEOUT=300 asan_qtest \
+        "$opts:log_path=$dir/qtest-logs/log" "$dir/qtest.tsv" leaks:qtest
     vgpu_log "asan: lifecycle tests (aarch64) under LeakSanitizer"
     asan_functional "$opts:log_path=$dir/functional-logs/log" \
         "$dir/functional" "$dir/functional.tsv" leaks:functional: \

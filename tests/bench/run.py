@@ -43,7 +43,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..', 'functional'))
 
-from vgpu.guest import Guest, GuestError  # noqa: E402
+from vgpu.guest import Guest, GuestTimeout  # noqa: E402
 from vgpu.testcase import parse_bench  # noqa: E402
 
 
@@ -70,7 +70,7 @@ def workload_commands(workload):
 
 
 def bench_once(arch, module, device_opts, workload):
-    """The figures of one boot, or the GuestError of a stalled one."""
+    """The figures of one boot, or the GuestTimeout of a stalled one."""
     _, module_dir, display, bindir = module
     os.environ['VGPU_MODULE_DIR'] = module_dir
     os.environ['VGPU_QEMU_BINDIR'] = bindir or DEFAULT_BINDIR
@@ -79,9 +79,7 @@ def bench_once(arch, module, device_opts, workload):
         for command in workload_commands(workload):
             try:
                 status, out = g.run(command, timeout=GUEST_RUN_LIMIT_S)
-            except GuestError as e:
-                if 'timed out' not in str(e):
-                    raise
+            except GuestTimeout as e:
                 return e
             if status != 0:
                 raise RuntimeError(f'{command} failed ({status}):\n{out}')
@@ -150,7 +148,7 @@ def main():
         for module in modules:
             got = bench_once(args.arch, module, args.device_opts,
                              args.workload)
-            if isinstance(got, GuestError):
+            if isinstance(got, GuestTimeout):
                 result['stalls'][module[0]].append(
                     {'run': run, 'error': str(got)[-600:]})
             else:

@@ -25,7 +25,6 @@
 
 set -uo pipefail
 
-# VGPU_QTEST_TIMEOUT: for slower runs (LeakSanitizer's slow unwinder)
 PER_TEST_TIMEOUT=${VGPU_QTEST_TIMEOUT:-60}
 
 die() {

@@ -46,6 +46,11 @@ class GuestError(Exception):
     """The guest did not do what the test expected in time."""
 
 
+class GuestTimeout(GuestError):
+    """The guest's console did not show what was awaited in time: QEMU is
+    still running, the guest has stopped answering."""
+
+
 class Guest:
     """One booted guest: use as a context manager."""
 
@@ -164,7 +169,7 @@ class Guest:
         while pattern not in self._seen:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise GuestError(f'timed out after {timeout}s waiting for '
+                raise GuestTimeout(f'timed out after {timeout}s waiting for '
                                  f'{pattern!r}; console tail: '
                                  f'{self._seen[-800:]!r}')
             if not self.vm.is_running():

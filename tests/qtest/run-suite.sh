@@ -105,8 +105,10 @@ pick_module_dir() {
 list_paths() {
     local listing=$TMP_DIR/listing
 
-    "$QOS_TEST" -l >"$listing" 2>&1 ||
-        die "'$QOS_TEST -l' failed:$(echo; tail -n 5 "$listing")"
+    # Its QEMUs' messages go apart: one written into a listed line would
+    # drop that case from the run.
+    "$QOS_TEST" -l >"$listing" 2>"$listing.err" ||
+        die "'$QOS_TEST -l' failed:$(echo; tail -n 5 "$listing.err")"
     sed -n 's|^\(# \)\{0,1\}\(/.*/virtio-gpu-gl[a-z-]*-tests/.*\)$|\2|p' "$listing" |
         grep -E -- "${VGPU_QTEST_MATCH:-.}" |
         { if [ -n "${VGPU_QTEST_SKIP:-}" ]; then

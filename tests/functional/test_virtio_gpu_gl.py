@@ -92,6 +92,7 @@ class Aarch64MmioTest(VgpuTest):
     arch = 'aarch64'
 
     def test_probe_reports_virgl(self):
+        self.need_machine('virt', 'the virtio-mmio transport')
         with self.guest(device='virtio-gpu-gl-device') as g:
             out = self.run_ok(g, 'vgpu-probe')
         self.assert_probe_virgl(out)
@@ -116,6 +117,7 @@ class EglWithoutRenderNodeTest(VgpuTest):
 
     def test_no_egl_says_what_to_install(self):
         """glvnd finding no EGL vendor is a machine without Mesa's EGL."""
+        self.need_machine('virt', 'this check')
         env = dict(os.environ, QEMU_MODULE_DIR=vgpu_env.module_dir(),
                    __EGL_VENDOR_LIBRARY_FILENAMES='/nonexistent.json')
         proc = subprocess.run(

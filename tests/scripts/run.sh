@@ -122,6 +122,50 @@ expect_error gpu-bundle-no-piece "no .*/gpu-bundle/piece-07: the bundle has 0 pi
     env VGPU_CACHE="$scratch" "$S/make-gpu-bundle.sh" --stage 7
 expect_error gpu-bundle-no-verb "usage: .*gpu-bundle.sh receive \| run COMMAND" \
     "$S/gpu-bundle.sh"
+expect_error gpu-functional-no-args "usage: .*gpu-functional.sh OUTDIR" \
+    "$S/gpu-functional.sh"
+expect_error gpu-functional-outside-bundle "run inside the bundle root" \
+    env -u VGPU_IMAGE_X86_64 "$S/gpu-functional.sh" "$scratch/f" ours=/x@none
+
+# Our RFB client (a GPU host has no gtk-vnc) must see what gvnccapture
+# sees on the same QEMU VNC server: QEMU's own "not initialized" console.
+vnc_port=$((5900 + 377))
+qemu-system-x86_64 -M pc -display none -vnc 127.0.0.1:377 -S \
+    -nodefaults -device VGA 2>/dev/null &
+vnc_qemu=$!
+if python3 - "$VGPU_SRC/tests/functional" "$vnc_port" "$scratch" <<'PY'
+import os, sys, time
+sys.path.insert(0, sys.argv[1])
+from vgpu.rfb import rfb_capture
+from vgpu.image import read_png
+import subprocess
+port, scratch = int(sys.argv[2]), sys.argv[3]
+for _ in range(50):
+    try:
+        ours = rfb_capture('127.0.0.1', port)
+        break
+    except OSError:
+        time.sleep(0.2)
+else:
+    raise AssertionError('no VNC server on port %d' % port)
+path = os.path.join(scratch, 'vnc.png')
+subprocess.run(['gvnccapture', f'127.0.0.1:{port - 5900}', path],
+               check=True, capture_output=True, timeout=60)
+theirs = read_png(path)
+assert (ours.width, ours.height) == (theirs.width, theirs.height), \
+    (ours.width, ours.height, theirs.width, theirs.height)
+assert ours.fraction(lambda c: max(c) > 128) > 0, 'an all-dark picture'
+diff = sum(1 for y in range(0, ours.height, 2) for x in range(0, ours.width, 2)
+           if ours.pixel(x, y) != theirs.pixel(x, y))
+assert diff == 0, f'{diff} sampled pixels differ from gvnccapture\'s'
+PY
+then
+    record rfb-client-matches-gvnccapture PASS
+else
+    record rfb-client-matches-gvnccapture FAIL "see the Python error above"
+fi
+kill "$vnc_qemu" 2>/dev/null
+wait "$vnc_qemu" 2>/dev/null
 
 # The cost-of-abstraction benchmark's judge: a guest whose picture is not
 # the host's is named, however fast it was; a program's error stops it.

@@ -4,6 +4,7 @@ them at QEMU: they fetch the picture a display backend serves, so a test
 can check it by pixels beside QMP's screendump."""
 
 import os
+import shutil
 import socket
 import struct
 import subprocess
@@ -11,6 +12,7 @@ import tempfile
 import time
 
 from .image import read_png, read_ppm, read_xwd
+from .rfb import rfb_capture
 
 
 class ClientError(Exception):
@@ -52,7 +54,11 @@ def free_vnc_display(count=1):
 
 
 def vnc_capture(display, workdir):
-    """The framebuffer gvnccapture (gtk-vnc) receives from 127.0.0.1:N."""
+    """The framebuffer gvnccapture (gtk-vnc) receives from 127.0.0.1:N;
+    where gtk-vnc is not installed (a GPU host's bundle), the one our own
+    RFB client receives."""
+    if not shutil.which('gvnccapture'):
+        return rfb_capture('127.0.0.1', 5900 + display)
     path = os.path.join(workdir, f'vnc-{display}.png')
     _run(['gvnccapture', f'127.0.0.1:{display}', path])
     return read_png(path)
@@ -89,10 +95,14 @@ class SessionBus:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix='vgpu-dbus-')
         self.address = f'unix:path={self.dir}/bus'
-        self.proc = subprocess.Popen(
-            ['dbus-daemon', '--session', '--nofork', '--nopidfile',
-             f'--address={self.address}', '--print-address'],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            self.proc = subprocess.Popen(
+                ['dbus-daemon', '--session', '--nofork', '--nopidfile',
+                 f'--address={self.address}', '--print-address'],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        except FileNotFoundError as e:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise ClientError('dbus-daemon is not installed') from e
         line = self.proc.stdout.readline()
         if not line.startswith('unix:'):
             self.close()

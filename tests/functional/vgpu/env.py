@@ -51,6 +51,14 @@ def module_label():
     return os.environ.get('VGPU_MODULE_LABEL', 'stock')
 
 
+def guest_arch(arch):
+    """The architecture a test boots: its own, or VGPU_GUEST_ARCH where
+    set.  A GPU host's bundle carries QEMU and the guest for its own
+    architecture only (scripts/make-gpu-bundle.sh), so there every test
+    boots that one."""
+    return os.environ.get('VGPU_GUEST_ARCH') or arch
+
+
 def image_dir(arch):
     return _get(f'VGPU_IMAGE_{arch.upper()}')
 

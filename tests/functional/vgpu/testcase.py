@@ -19,6 +19,16 @@ class VgpuTest(unittest.TestCase):
     arch = 'aarch64'
     timeout_scale = 1
 
+    def setUp(self):
+        super().setUp()
+        self.arch = env.guest_arch(self.arch)
+
+    def need_machine(self, machine, what):
+        if self.arch != 'aarch64':
+            raise unittest.SkipTest(f'{what} needs -M {machine} of aarch64; '
+                                    f'this run boots {self.arch} guests '
+                                    f'(VGPU_GUEST_ARCH)')
+
     def guest(self, **kwargs):
         return Guest(self.arch, **kwargs)
 

@@ -29,6 +29,9 @@ VGPU_ROOT_KEY=trixie-r2
 VGPU_SUITE=trixie
 # Debian sid's QEMU 11.1.3, the `upstream` module (setup-upstream-root.sh)
 VGPU_UPSTREAM_ROOT=$VGPU_CACHE/root-sid-qemu-11.1-r1
+# Debian sid's virglrenderer (1.3), a second renderer version for our
+# modules (setup-virglrenderer.sh)
+VGPU_VIRGL13_PREFIX=$VGPU_CACHE/virglrenderer-sid-r1
 
 # No script stops in silence: where set -e ends a script that sourced
 # this file, the failing command, its status and its place are printed on

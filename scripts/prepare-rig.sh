@@ -71,6 +71,34 @@ vgpu_log "building the command fuzzer (clang, libFuzzer, ASan and UBSan)"
 CC=clang build_modules "$WORK/fuzzer" -Dfuzzer=true \
     -Drenderer=recording-stand-in -Dui_opengl=disabled
 
+# qemu_links DIR WRAPPER: links named qemu-system-ARCH to WRAPPER, which
+# takes the architecture from the name it was called by.
+qemu_links() {
+    local dir=$1 wrapper=$2 a
+    mkdir -p "$dir"
+    for a in aarch64 x86_64; do
+        ln -sfn "$wrapper" "$dir/qemu-system-$a"
+    done
+}
+
+# The same modules against sid's virglrenderer (1.3), when it is there
+# (scripts/setup-virglrenderer.sh): they run through links named as a
+# QEMU binary to scripts/virglrenderer-qemu.sh, which loads that
+# library and its render server.
+VIRGL13_BINDIR=
+if [ -f "$VGPU_VIRGL13_PREFIX/.complete" ]; then
+    vgpu_log "building our modules against virglrenderer" \
+        "$(cat "$VGPU_VIRGL13_PREFIX/.version")"
+    PKG_CONFIG_PATH=$VGPU_VIRGL13_PREFIX/usr/lib/x86_64-linux-gnu/pkgconfig \
+        build_modules "$WORK/modules-virgl13"
+    VIRGL13_BINDIR=$WORK/virgl13-bin
+    qemu_links "$VIRGL13_BINDIR" "$VGPU_SRC/scripts/virglrenderer-qemu.sh"
+else
+    vgpu_log "no second virglrenderer ($VGPU_VIRGL13_PREFIX): the" \
+        "ours-virgl13 module is not offered" \
+        "(scripts/setup-virglrenderer.sh makes it)"
+fi
+
 # Debian's stock device with our ui-opengl: QEMU looks in QEMU_MODULE_DIR
 # first and falls back to its own directory, so this directory holds only
 # ui-opengl.  The side-by-side scanout benchmark runs the stock device on
@@ -84,11 +112,7 @@ UPSTREAM_BINDIR=
 if [ -f "$VGPU_UPSTREAM_ROOT/.complete" ]; then
     vgpu_log "upstream's QEMU: links to scripts/upstream-qemu.sh"
     UPSTREAM_BINDIR=$WORK/upstream-bin
-    mkdir -p "$UPSTREAM_BINDIR"
-    for a in aarch64 x86_64; do
-        ln -sfn "$VGPU_SRC/scripts/upstream-qemu.sh" \
-            "$UPSTREAM_BINDIR/qemu-system-$a"
-    done
+    qemu_links "$UPSTREAM_BINDIR" "$VGPU_SRC/scripts/upstream-qemu.sh"
 else
     vgpu_log "no upstream QEMU root ($VGPU_UPSTREAM_ROOT): the upstream" \
         "module is not offered (scripts/setup-upstream-root.sh makes it)"
@@ -110,6 +134,11 @@ vgpu_log "building the guest programs"
     echo "VGPU_PROGRAMS=$WORK/programs"
     echo "VGPU_LIBASAN=$(gcc -print-file-name=libasan.so)"
     echo "VGPU_STOCK_MODULES=$(dirname "$(ls /usr/lib/*/qemu/hw-display-virtio-gpu-gl.so | head -n1)")"
+    if [ -n "$VIRGL13_BINDIR" ]; then
+        echo "VGPU_OUR_MODULES_VIRGL13=$WORK/modules-virgl13"
+        echo "VGPU_VIRGL13_BINDIR=$VIRGL13_BINDIR"
+        echo "VGPU_VIRGL13_VERSION=$(cat "$VGPU_VIRGL13_PREFIX/.version")"
+    fi
     if [ -n "$UPSTREAM_BINDIR" ]; then
         echo "VGPU_UPSTREAM_BINDIR=$UPSTREAM_BINDIR"
         # As QEMU sees it, inside the sid root.

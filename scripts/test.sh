@@ -5,8 +5,9 @@
 # configure Debian's QEMU, build qos-test, the guest images and programs,
 # our modules, and a sid root with upstream's QEMU 11.1.3, then run the
 # qtest suite, the functional tests and the benchmark against Debian 13's
-# stock module, against upstream's and against ours, and compare every
-# outcome with that module's baseline.  Each module and benchmark
+# stock module, against upstream's and against ours (and the qtest and
+# functional suites once more with ours built against sid's virglrenderer
+# 1.3), and compare every outcome with that module's baseline.  Each module and benchmark
 # prints its closing count, and the last line is their sum:
 # "N passed, N failed, N skipped".
 #
@@ -83,6 +84,8 @@ run_benchmark() {
 if ! "$VGPU_SRC/scripts/setup-root.sh" ||
         ! "$VGPU_SRC/scripts/in-root.sh" \
             "$VGPU_SRC/scripts/setup-upstream-root.sh" ||
+        ! "$VGPU_SRC/scripts/in-root.sh" \
+            "$VGPU_SRC/scripts/setup-virglrenderer.sh" ||
         ! "$VGPU_SRC/scripts/in-root.sh" "$VGPU_SRC/scripts/prepare-rig.sh"; then
     vgpu_log "setting up the rig failed (the lines above say why); no test ran"
     echo "0 passed, 1 failed, 0 skipped"
@@ -96,7 +99,13 @@ for module in stock upstream ours; do
     run_module "module $module" "$VGPU_SRC/scripts/in-root.sh" \
         "$VGPU_SRC/tests/run-tests.sh" --module "$module"
 done
-vgpu_log "benchmark, stock, upstream and ours side by side in one run"
+# Ours once more, built against and run with sid's virglrenderer 1.3:
+# the suites that reach the renderer (the micro-benchmark below).
+run_module "module ours-virgl13" "$VGPU_SRC/scripts/in-root.sh" \
+    "$VGPU_SRC/tests/run-tests.sh" --module ours-virgl13 --only qtest \
+    --only functional
+vgpu_log "benchmark, stock, upstream and ours (virglrenderer 1.1 and 1.3)" \
+    "side by side in one run"
 # A guest that stops answering is recorded as a stall (run.py): for the
 # reference modules one of their defects, for ours a failure.
 run_benchmark side-by-side "$VGPU_CACHE/results/bench-side-by-side.json" \
@@ -107,6 +116,7 @@ run_benchmark side-by-side "$VGPU_CACHE/results/bench-side-by-side.json" \
         --module stock="$VGPU_STOCK_MODULES@sdl,gl=on" \
         --module upstream="$VGPU_UPSTREAM_MODULES@sdl,gl=on@$VGPU_UPSTREAM_BINDIR" \
         --module ours="$VGPU_OUR_MODULES@none" \
+        --module ours-virgl13="$VGPU_OUR_MODULES_VIRGL13@none@$VGPU_VIRGL13_BINDIR" \
         --reference stock --reference upstream \
         --known-stall stock --known-stall upstream \
         --repeat 5 --output "$1/results/bench-side-by-side.json"

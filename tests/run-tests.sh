@@ -6,13 +6,15 @@
 # the functional tests that boot real guests, and the micro-benchmark.
 # Each outcome is compared with the recorded baseline of that module.
 #
-# Usage: tests/run-tests.sh [--module stock|upstream|ours|LABEL=DIR]
+# Usage: tests/run-tests.sh [--module stock|upstream|ours|ours-virgl13|
+#                                     LABEL=DIR]
 #                           [--output DIR]
 #                           [--display SPEC]
-#                 [--only scripts|qtest|functional|asan|contract|fuzz|bench]
+#                 [--only scripts|qtest|functional|asan|contract|fuzz|bench]...
 #                           [--filter SUBSTRING]...
 #                           [--update-baseline]
 #
+# --only is repeatable: the phases named, in that order.
 # --filter runs only the functional tests whose name contains SUBSTRING
 # (repeatable) and compares just those with the baseline.
 
@@ -41,8 +43,8 @@ FILTERS=()
 while [ $# -gt 0 ]; do
     case "$1" in
     --module)
-        [ $# -ge 2 ] ||
-            vgpu_die "--module needs stock, upstream, ours or LABEL=DIR"
+        [ $# -ge 2 ] || vgpu_die "--module needs stock, upstream, ours," \
+            "ours-virgl13 or LABEL=DIR"
         case "$2" in
         stock) LABEL=stock; MODULES=$VGPU_STOCK_MODULES ;;
         upstream)
@@ -52,9 +54,17 @@ while [ $# -gt 0 ]; do
             LABEL=upstream; MODULES=$VGPU_UPSTREAM_MODULES
             QEMU_BINDIR=$VGPU_UPSTREAM_BINDIR ;;
         ours) LABEL=ours; MODULES=$VGPU_OUR_MODULES ;;
+        ours-virgl13)
+            [ -n "${VGPU_VIRGL13_BINDIR:-}" ] || vgpu_die "the rig has no" \
+                "second virglrenderer: run scripts/setup-virglrenderer.sh," \
+                "then scripts/prepare-rig.sh"
+            LABEL=ours-virgl13; MODULES=$VGPU_OUR_MODULES_VIRGL13
+            QEMU_BINDIR=$VGPU_VIRGL13_BINDIR
+            # test_modules checks that QEMU runs this library
+            export VGPU_RENDERER_LIBDIR=$VGPU_VIRGL13_PREFIX/usr/lib/x86_64-linux-gnu ;;
         *=*) LABEL=${2%%=*}; MODULES=${2#*=} ;;
-        *) vgpu_die "--module takes stock, upstream, ours or LABEL=DIR," \
-            "not '$2'" ;;
+        *) vgpu_die "--module takes stock, upstream, ours, ours-virgl13 or" \
+            "LABEL=DIR, not '$2'" ;;
         esac
         vgpu_need_dir "module directory (--module)" "$MODULES"
         shift 2 ;;
@@ -65,8 +75,9 @@ while [ $# -gt 0 ]; do
     --output) OUTPUT=$2; shift 2 ;;
     --only)
         case "$2" in
-        scripts|qtest|functional|asan|contract|fuzz|bench) ONLY=$2 ;;
-        style) ONLY=scripts ;;
+        scripts|qtest|functional|asan|contract|fuzz|bench)
+            ONLY=${ONLY:+$ONLY }$2 ;;
+        style) ONLY=${ONLY:+$ONLY }scripts ;;
         *) vgpu_die "--only takes scripts, qtest, functional, asan," \
             "contract, fuzz or bench," \
             "not '$2'" ;;
@@ -364,7 +375,7 @@ print_total() {
 : > "$OUTPUT/counts"
 RAN_SUITES=
 if [ -n "$ONLY" ]; then
-    PHASES=("$ONLY")
+    read -r -a PHASES <<<"$ONLY"
 else
     PHASES=(scripts qtest functional asan contract fuzz bench)
 fi

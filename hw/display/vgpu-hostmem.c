@@ -6,14 +6,16 @@
  * realize: anonymous, zero and not reserved up front.  A blob whose
  * memory the renderer gives as a file (a Venus allocation, shared
  * memory, a DRM context's buffer) is placed over part of it with
- * MAP_FIXED; UNMAP_BLOB puts anonymous zero memory back over that part.
+ * MAP_FIXED; so is any other blob the renderer can map at a fixed address
+ * itself (virglrenderer 1.2 and newer, virgl's own buffers among them).
+ * UNMAP_BLOB puts anonymous zero memory back over that part.
  * The window's host addresses never change, so no memory region changes
  * either: whoever still holds an address in it (a vCPU's memory map
  * until its RCU grace period ends, another device's DMA mapping) reads
  * zeros from then on, never memory the renderer has freed, and neither
- * map nor unmap waits for anyone.  Blobs the renderer gives no file for
- * (virgl's own buffers) are put over the window as subregions instead,
- * see vgpu-blob.c.
+ * map nor unmap waits for anyone.  Blobs the renderer can place in
+ * neither way (virgl's own buffers, with virglrenderer 1.1) are put over
+ * the window as subregions instead, see vgpu-blob.c.
  *
  * What a guest writes into the window outside its blobs costs host
  * memory, at most the window's size; a device reset gives it back.
@@ -56,24 +58,28 @@ static bool vgpu_hostmem_zero(VGpuDevice *g, uint64_t offset, uint64_t len)
     return p != MAP_FAILED;
 }
 
-/*
- * Put r's memory, as the renderer's file, at @offset of the window.
- * False when the renderer gives no file, or one that cannot be mapped
- * there whole: the caller then maps the blob another way.  A file
- * shorter than the placement must be refused: a guest touching the page
- * past its end would take QEMU down with SIGBUS.
- */
-bool vgpu_hostmem_place(VGpuDevice *g, VGpuResource *r, uint64_t offset)
+/* After a failed MAP_FIXED, which may have taken the old pages away. */
+static void vgpu_hostmem_restore(VGpuDevice *g, uint64_t offset,
+                                 uint64_t span)
 {
-    uint64_t span = vgpu_hostmem_span(r->blob_size);
-    int fd;
+    if (!vgpu_hostmem_zero(g, offset, span)) {
+        error_report("virtio-gpu-gl: cannot restore the host-visible "
+                     "window at 0x%" PRIx64 ": %s", offset, strerror(errno));
+    }
+}
+
+/*
+ * r's memory as the renderer's file, mapped at @offset.  A file shorter
+ * than the placement must be refused: a guest touching the page past its
+ * end would take QEMU down with SIGBUS.
+ */
+static bool vgpu_hostmem_place_file(VGpuDevice *g, VGpuResource *r,
+                                    uint64_t offset, uint64_t span)
+{
+    int fd = vgpu_renderer_export_fd(r->id);
     off_t end;
     void *p;
 
-    if (offset % qemu_real_host_page_size()) {
-        return false;
-    }
-    fd = vgpu_renderer_export_fd(r->id);
     if (fd < 0) {
         return false;
     }
@@ -83,15 +89,47 @@ bool vgpu_hostmem_place(VGpuDevice *g, VGpuResource *r, uint64_t offset)
              MAP_SHARED | MAP_FIXED, fd, 0) : MAP_FAILED;
     close(fd);
     if (p == MAP_FAILED) {
-        /* A failed MAP_FIXED may have taken the old pages away */
-        if (!vgpu_hostmem_zero(g, offset, span)) {
-            error_report("virtio-gpu-gl: cannot restore the host-visible "
-                         "window at 0x%" PRIx64 ": %s", offset,
-                         strerror(errno));
-        }
+        vgpu_hostmem_restore(g, offset, span);
         return false;
     }
-    trace_vgpu_hostmem_place(r->id, offset, span);
+    return true;
+}
+
+/*
+ * The renderer maps r at @offset itself.  It maps the size r was created
+ * with, which the caller checked fits there; refused (-EOPNOTSUPP) it has
+ * touched nothing, failed otherwise it may have.
+ */
+static bool vgpu_hostmem_place_fixed(VGpuDevice *g, VGpuResource *r,
+                                     uint64_t offset, uint64_t span)
+{
+    int ret = vgpu_renderer_map_fixed(r->id, g->hostmem_base + offset);
+
+    if (ret && ret != -EOPNOTSUPP) {
+        vgpu_hostmem_restore(g, offset, span);
+    }
+    return !ret;
+}
+
+/*
+ * Put r's memory at @offset of the window.  False when the renderer can
+ * place it there in neither way: the caller then maps the blob another
+ * way.
+ */
+bool vgpu_hostmem_place(VGpuDevice *g, VGpuResource *r, uint64_t offset)
+{
+    uint64_t span = vgpu_hostmem_span(r->blob_size);
+
+    if (offset % qemu_real_host_page_size()) {
+        return false;
+    }
+    if (vgpu_hostmem_place_file(g, r, offset, span)) {
+        trace_vgpu_hostmem_place(r->id, offset, span, "file");
+    } else if (vgpu_hostmem_place_fixed(g, r, offset, span)) {
+        trace_vgpu_hostmem_place(r->id, offset, span, "renderer");
+    } else {
+        return false;
+    }
     return true;
 }
 

@@ -295,6 +295,20 @@ int vgpu_renderer_export_fd(uint32_t id)
     return fd;
 }
 
+/*
+ * virglrenderer 1.2 and newer map a blob at an address of our choosing,
+ * MAP_FIXED over what is there: virgl's own buffers too, which it gives
+ * no file for.  It maps the size the blob was created with.
+ */
+int vgpu_renderer_map_fixed(uint32_t id, void *addr)
+{
+#ifdef VGPU_HAVE_VIRGL_MAP_FIXED
+    return virgl_renderer_resource_map_fixed(id, addr);
+#else
+    return -EOPNOTSUPP;
+#endif
+}
+
 void vgpu_renderer_unmap(uint32_t id)
 {
     virgl_renderer_resource_unmap(id);

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""The module directory under test is the one QEMU loads, and QEMU
-refuses a module whose stamp is not its own."""
+"""The module directory under test is the one QEMU loads, QEMU refuses a
+module whose stamp is not its own, and the virglrenderer QEMU runs with
+is the one the label names (VGPU_RENDERER_LIBDIR: ours-virgl13 runs
+sid's, beside Debian 13's)."""
 
 import os
 import re
@@ -29,6 +31,35 @@ def start_and_quit(arch, module_dir, *args, device_opts=''):
     return run.returncode, run.stdout + run.stderr
 
 
+def mapped_renderer(pid):
+    """The libvirglrenderer files process pid has mapped."""
+    with open(f'/proc/{pid}/maps') as f:
+        return sorted({line.split()[-1] for line in f
+                       if 'libvirglrenderer.so' in line})
+
+
+def child_executables(pid):
+    """What the processes pid started run, by their /proc entries."""
+    found = []
+    for entry in os.listdir('/proc'):
+        try:
+            with open(f'/proc/{entry}/stat') as f:
+                ppid = int(f.read().rsplit(')', 1)[1].split()[1])
+            if ppid == pid:
+                found.append(os.readlink(f'/proc/{entry}/exe'))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def qmp_line(proc):
+    """The next line QEMU prints on its QMP stdio, or fails saying why."""
+    line = proc.stdout.readline()
+    if not line:
+        raise AssertionError(f'QEMU exited: {proc.stderr.read()}')
+    return line
+
+
 class ModuleLoadTest(unittest.TestCase):
 
     arch = 'aarch64'
@@ -42,6 +73,41 @@ class ModuleLoadTest(unittest.TestCase):
                       [os.path.realpath(p) for p in loaded],
                       f'QEMU loaded {loaded}, not {want}:\n{out}')
         self.assertEqual(status, 0, out)
+
+    def test_renderer_library(self):
+        libdir = os.environ.get('VGPU_RENDERER_LIBDIR', '')
+        machine = 'virt' if self.arch == 'aarch64' else 'q35'
+        cmd = [env.qemu_binary(self.arch), '-M', machine,
+               '-display', env.gl_display(), '-device',
+               'virtio-gpu-gl-pci,blob=on,hostmem=64M,venus=on',
+               '-S', '-qmp', 'stdio']
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+            env=dict(os.environ, QEMU_MODULE_DIR=env.module_dir()))
+        try:
+            qmp_line(proc)
+            proc.stdin.write('{"execute":"qmp_capabilities"}\n')
+            proc.stdin.flush()
+            qmp_line(proc)
+            libs = mapped_renderer(proc.pid)
+            children = child_executables(proc.pid)
+        finally:
+            proc.communicate('{"execute":"quit"}\n', timeout=60)
+        self.assertEqual(len(libs), 1, f'QEMU maps {libs}, not one '
+                                       f'libvirglrenderer')
+        if not libdir:
+            return
+        self.assertTrue(libs[0].startswith(libdir + '/'),
+                        f'QEMU runs {libs[0]}, not the one in {libdir}')
+        # Ours starts the renderer at realize: Venus's server is up.
+        servers = [c for c in children if 'virgl_render_server' in c]
+        self.assertTrue(servers, f'no render server among {children}')
+        prefix = os.path.dirname(os.path.dirname(os.path.dirname(libdir)))
+        for server in servers:
+            self.assertTrue(server.startswith(prefix + '/'),
+                            f'the render server is {server}, not the one '
+                            f'under {prefix}')
 
     def test_foreign_stamp_is_refused(self):
         foreign = tempfile.mkdtemp(prefix='vgpu-foreign-',

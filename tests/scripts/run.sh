@@ -67,6 +67,10 @@ expect_error upstream-root-unknown-option "unknown option '--bogus'" \
     "$S/setup-upstream-root.sh" --bogus
 expect_error upstream-qemu-not-a-link "call this through a link named qemu-system-ARCH" \
     "$S/upstream-qemu.sh" --version
+expect_error virgl13-unknown-option "unknown option '--bogus'" \
+    "$S/setup-virglrenderer.sh" --bogus
+expect_error virgl13-qemu-not-a-link "call this through a link named qemu-system-ARCH" \
+    "$S/virglrenderer-qemu.sh" --version
 expect_error tests-unknown-suite "--only takes scripts, qtest, functional, asan," \
     "$VGPU_SRC/tests/run-tests.sh" --only nonsense
 expect_error overlay-not-qemu "is not a QEMU source tree" \

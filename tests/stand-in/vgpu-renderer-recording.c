@@ -325,6 +325,12 @@ int vgpu_renderer_export_fd(uint32_t id)
     return dup(blobs[i].fd);
 }
 
+/* As virglrenderer 1.1, which has no fixed mapping */
+int vgpu_renderer_map_fixed(uint32_t id, void *addr)
+{
+    return -EOPNOTSUPP;
+}
+
 void vgpu_renderer_unmap(uint32_t id)
 {
     rec("unmap id=%u", id);

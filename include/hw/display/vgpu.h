@@ -457,6 +457,8 @@ int vgpu_renderer_map(uint32_t id, void **data, uint64_t *size);
 void vgpu_renderer_unmap(uint32_t id);
 /* A new mmap-able fd of a blob's memory (caller closes it), or -1 */
 int vgpu_renderer_export_fd(uint32_t id);
+/* Map a blob's memory at addr (MAP_FIXED); -EOPNOTSUPP where it cannot */
+int vgpu_renderer_map_fixed(uint32_t id, void *addr);
 uint32_t vgpu_renderer_map_info(uint32_t id);
 void vgpu_renderer_context_destroy(uint32_t ctx_id);
 void vgpu_renderer_ctx_attach(uint32_t ctx_id, uint32_t res_id);

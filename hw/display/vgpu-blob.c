@@ -27,6 +27,7 @@
 #include "qemu/osdep.h"
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
+#include "qemu/rcu.h"
 #include "qemu/timer.h"
 #include "qemu/units.h"
 #include "exec/memory.h"
@@ -45,6 +46,45 @@
 #define VGPU_UNMAP_POLL_MS      1
 /* At unrealize, the last users of old regions get this long to let go. */
 #define VGPU_UNMAP_DRAIN_MS     2000
+
+/*
+ * QEMU's RCU thread waits for 30 callbacks to pile up, napping 10 ms up
+ * to five times, before it starts a grace period (util/rcu.c in QEMU
+ * 10.0), and an unmapped region is let go only after two such rounds:
+ * 110 ms a cycle.  This many callbacks that do nothing, queued at
+ * UNMAP_BLOB and again while a region is still held, make each round
+ * start at the thread's next look instead (20 ms a cycle).  The grace
+ * periods themselves, and so the guarantee, stay the same; the cost is
+ * grace periods back to back while an unmap waits.
+ */
+#define VGPU_RCU_HURRY_CALLBACKS 32
+
+typedef struct VGpuRcuHurry {
+    struct rcu_head rcu;
+    bool queued;                /* until the RCU thread has run it */
+} VGpuRcuHurry;
+
+static VGpuRcuHurry vgpu_rcu_hurry_pool[VGPU_RCU_HURRY_CALLBACKS];
+
+static void vgpu_rcu_hurry_done(struct rcu_head *head)
+{
+    qatomic_set(&container_of(head, VGpuRcuHurry, rcu)->queued, false);
+}
+
+/* BQL held: queue those of the pool the RCU thread has run already. */
+static void vgpu_rcu_hurry(void)
+{
+    int i;
+
+    for (i = 0; i < VGPU_RCU_HURRY_CALLBACKS; i++) {
+        VGpuRcuHurry *h = &vgpu_rcu_hurry_pool[i];
+
+        if (!qatomic_read(&h->queued)) {
+            qatomic_set(&h->queued, true);
+            call_rcu1(&h->rcu, vgpu_rcu_hurry_done);
+        }
+    }
+}
 
 /* A blob's window in the host-visible region. */
 typedef struct VGpuBlobRegion {
@@ -361,6 +401,7 @@ bool vgpu_hostmem_busy(VGpuDevice *g)
         g->unmap_stall_logged = false;
         return false;
     }
+    vgpu_rcu_hurry();
     now = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
     timer_mod(g->unmap_poll, now + VGPU_UNMAP_POLL_MS);
     if (!g->unmap_stall_logged &&
@@ -416,6 +457,7 @@ static void vgpu_unmap_region(VGpuDevice *g, VGpuResource *r)
     object_ref(OBJECT(r->map_mr));
     object_unparent(OBJECT(r->map_mr));
     r->map_mr = NULL;
+    vgpu_rcu_hurry();
     r->unmap_pending = reg;
     QTAILQ_INSERT_TAIL(&g->unmapping, r, unmapping_next);
     if (!g->unmaps_pending++) {

@@ -110,7 +110,9 @@ stage_rig() {
     mkdir -p "$rig/modules" "$rig/stock-ui" "$rig/guest" "$rig/programs"
     [ -x "$VGPU_PROGRAMS/host/vgpu-glwork" ] || vgpu_die "no host workload" \
         "programs in $VGPU_PROGRAMS/host: run scripts/prepare-rig.sh"
-    cp "$VGPU_OUR_MODULES"/*.so "$rig/modules/"
+    # The root runs virglrenderer 1.3: ours built against it, where the
+    # rig has that build (scripts/setup-virglrenderer.sh).
+    cp "${VGPU_OUR_MODULES_VIRGL13:-$VGPU_OUR_MODULES}"/*.so "$rig/modules/"
     cp -L "$VGPU_STOCK_UI_MODULES"/*.so "$rig/stock-ui/"
     mkdir -p "$rig/python"
     cp -a "$VGPU_QEMU_PYTHON/qemu" "$rig/python/qemu"

@@ -63,17 +63,19 @@ unpack() {
         > "$tmp/prefix/.version"
 }
 
-# Every part a run needs is there, and the library loads with the root's
-# own dependencies (a newer glibc or a missing library shows here).
+# Every part a run needs is there, and the library and its render server
+# load with the root's own dependencies, every symbol bound (a newer glibc
+# or libdrm, or a missing library, shows here).
 check_prefix() {
     local dir=$1 f missing
     for f in "$LIBDIR/libvirglrenderer.so.1" "$LIBDIR/libvirglrenderer.so" \
         usr/libexec/virgl_render_server usr/include/virgl/virglrenderer.h; do
         [ -e "$dir/$f" ] || vgpu_die "sid's packages lack $f"
     done
-    missing=$(LD_LIBRARY_PATH=$dir/$LIBDIR ldd \
-        "$dir/usr/libexec/virgl_render_server" | grep -E 'not found|not ' \
-        || true)
+    missing=$(for f in "$LIBDIR/libvirglrenderer.so.1" \
+            usr/libexec/virgl_render_server; do
+        LD_LIBRARY_PATH=$dir/$LIBDIR ldd -r "$dir/$f" 2>&1
+    done | grep -E 'not found|undefined symbol' || true)
     [ -z "$missing" ] || vgpu_die "sid's virglrenderer does not load in the" \
         "build root: $missing"
 }

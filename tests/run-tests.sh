@@ -33,6 +33,8 @@ set +a
 
 LABEL=stock
 MODULES=$VGPU_STOCK_MODULES
+# Set for the label that names its renderer library (ours-virgl13) only.
+unset VGPU_RENDERER_LIBDIR
 # Where the QEMU binaries are: Debian 13's, or upstream's wrappers.
 QEMU_BINDIR=/usr/bin
 DISPLAY_SPEC=
@@ -71,13 +73,16 @@ while [ $# -gt 0 ]; do
     --display) DISPLAY_SPEC=$2; shift 2 ;;
     --filter)
         [ $# -ge 2 ] || vgpu_die "--filter needs a test name substring"
-        FILTERS+=(-k "$2"); ONLY=functional; shift 2 ;;
+        FILTERS+=(-k "$2")
+        [[ " $ONLY " == *" functional "* ]] ||
+            ONLY=${ONLY:+$ONLY }functional
+        shift 2 ;;
     --output) OUTPUT=$2; shift 2 ;;
     --only)
         case "$2" in
-        scripts|qtest|functional|asan|contract|fuzz|bench)
-            ONLY=${ONLY:+$ONLY }$2 ;;
-        style) ONLY=${ONLY:+$ONLY }scripts ;;
+        scripts|qtest|functional|asan|contract|fuzz|bench|style)
+            phase=${2/style/scripts}
+            [[ " $ONLY " == *" $phase "* ]] || ONLY=${ONLY:+$ONLY }$phase ;;
         *) vgpu_die "--only takes scripts, qtest, functional, asan," \
             "contract, fuzz or bench," \
             "not '$2'" ;;

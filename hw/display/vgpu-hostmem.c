@@ -6,16 +6,17 @@
  * realize: anonymous, zero and not reserved up front.  A blob whose
  * memory the renderer gives as a file (a Venus allocation, shared
  * memory, a DRM context's buffer) is placed over part of it with
- * MAP_FIXED; so is any other blob the renderer can map at a fixed address
- * itself (virglrenderer 1.2 and newer, virgl's own buffers among them).
- * UNMAP_BLOB puts anonymous zero memory back over that part.
+ * MAP_FIXED; so is a blob with no file that the renderer can map at a
+ * fixed address itself (virglrenderer 1.2 and newer: a DRM context's
+ * buffer that is not shareable).  UNMAP_BLOB puts anonymous zero memory
+ * back over that part.
  * The window's host addresses never change, so no memory region changes
  * either: whoever still holds an address in it (a vCPU's memory map
  * until its RCU grace period ends, another device's DMA mapping) reads
  * zeros from then on, never memory the renderer has freed, and neither
  * map nor unmap waits for anyone.  Blobs the renderer can place in
- * neither way (virgl's own buffers, with virglrenderer 1.1) are put over
- * the window as subregions instead, see vgpu-blob.c.
+ * neither way (virgl's own buffers, also with virglrenderer 1.3) are put
+ * over the window as subregions instead, see vgpu-blob.c.
  *
  * What a guest writes into the window outside its blobs costs host
  * memory, at most the window's size; a device reset gives it back.
@@ -69,20 +70,16 @@ static void vgpu_hostmem_restore(VGpuDevice *g, uint64_t offset,
 }
 
 /*
- * r's memory as the renderer's file, mapped at @offset.  A file shorter
- * than the placement must be refused: a guest touching the page past its
- * end would take QEMU down with SIGBUS.
+ * r's memory as the renderer's file @fd (closed here), mapped at
+ * @offset.  A file shorter than the placement must be refused: a guest
+ * touching the page past its end would take QEMU down with SIGBUS.
  */
-static bool vgpu_hostmem_place_file(VGpuDevice *g, VGpuResource *r,
-                                    uint64_t offset, uint64_t span)
+static bool vgpu_hostmem_place_file(VGpuDevice *g, int fd, uint64_t offset,
+                                    uint64_t span)
 {
-    int fd = vgpu_renderer_export_fd(r->id);
     off_t end;
     void *p;
 
-    if (fd < 0) {
-        return false;
-    }
     end = lseek(fd, 0, SEEK_END);
     p = end >= 0 && (uint64_t)end >= span ?
         mmap(g->hostmem_base + offset, span, PROT_READ | PROT_WRITE,
@@ -96,19 +93,20 @@ static bool vgpu_hostmem_place_file(VGpuDevice *g, VGpuResource *r,
 }
 
 /*
- * The renderer maps r at @offset itself.  It maps the size r was created
- * with, which the caller checked fits there; refused (-EOPNOTSUPP) it has
- * touched nothing, failed otherwise it may have.
+ * The renderer maps r, which has no file, at @offset itself.  It maps the
+ * size r was created with, which the caller checked fits there.  Any
+ * failure may have taken the old pages away (a context's own map
+ * callback can fail after the kernel cleared the range), so the window is
+ * mended whatever the error.
  */
 static bool vgpu_hostmem_place_fixed(VGpuDevice *g, VGpuResource *r,
                                      uint64_t offset, uint64_t span)
 {
-    int ret = vgpu_renderer_map_fixed(r->id, g->hostmem_base + offset);
-
-    if (ret && ret != -EOPNOTSUPP) {
+    if (vgpu_renderer_map_fixed(r->id, g->hostmem_base + offset)) {
         vgpu_hostmem_restore(g, offset, span);
+        return false;
     }
-    return !ret;
+    return true;
 }
 
 /*
@@ -119,16 +117,23 @@ static bool vgpu_hostmem_place_fixed(VGpuDevice *g, VGpuResource *r,
 bool vgpu_hostmem_place(VGpuDevice *g, VGpuResource *r, uint64_t offset)
 {
     uint64_t span = vgpu_hostmem_span(r->blob_size);
+    int fd;
 
     if (offset % qemu_real_host_page_size()) {
         return false;
     }
-    if (vgpu_hostmem_place_file(g, r, offset, span)) {
+    /* A file refused here is not offered again through the renderer */
+    fd = vgpu_renderer_export_fd(r->id);
+    if (fd >= 0) {
+        if (!vgpu_hostmem_place_file(g, fd, offset, span)) {
+            return false;
+        }
         trace_vgpu_hostmem_place(r->id, offset, span, "file");
-    } else if (vgpu_hostmem_place_fixed(g, r, offset, span)) {
-        trace_vgpu_hostmem_place(r->id, offset, span, "renderer");
     } else {
-        return false;
+        if (!vgpu_hostmem_place_fixed(g, r, offset, span)) {
+            return false;
+        }
+        trace_vgpu_hostmem_place(r->id, offset, span, "renderer");
     }
     return true;
 }

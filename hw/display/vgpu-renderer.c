@@ -297,8 +297,9 @@ int vgpu_renderer_export_fd(uint32_t id)
 
 /*
  * virglrenderer 1.2 and newer map a blob at an address of our choosing,
- * MAP_FIXED over what is there: virgl's own buffers too, which it gives
- * no file for.  It maps the size the blob was created with.
+ * MAP_FIXED over what is there: files, and a context's own buffers
+ * through its map callback (not virgl's buffers, which it refuses).  It
+ * maps the size the blob was created with.
  */
 int vgpu_renderer_map_fixed(uint32_t id, void *addr)
 {

@@ -6,6 +6,7 @@ sid's, beside Debian 13's)."""
 
 import os
 import re
+import selectors
 import shutil
 import subprocess
 import tempfile
@@ -31,11 +32,15 @@ def start_and_quit(arch, module_dir, *args, device_opts=''):
     return run.returncode, run.stdout + run.stderr
 
 
+QMP_WAIT_S = 60
+
+
 def mapped_renderer(pid):
-    """The libvirglrenderer files process pid has mapped."""
+    """The libvirglrenderer files process pid has mapped, as real paths."""
     with open(f'/proc/{pid}/maps') as f:
-        return sorted({line.split()[-1] for line in f
-                       if 'libvirglrenderer.so' in line})
+        return sorted({os.path.realpath(line.split(maxsplit=5)[5].strip()
+                                        .removesuffix(' (deleted)'))
+                       for line in f if 'libvirglrenderer.so' in line})
 
 
 def child_executables(pid):
@@ -52,12 +57,35 @@ def child_executables(pid):
     return found
 
 
-def qmp_line(proc):
-    """The next line QEMU prints on its QMP stdio, or fails saying why."""
+def qmp_line(proc, errlog):
+    """The next line QEMU prints on its QMP stdio, within QMP_WAIT_S, or
+    fails saying why."""
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        if not sel.select(timeout=QMP_WAIT_S):
+            raise AssertionError(f'QEMU said nothing on QMP in {QMP_WAIT_S}'
+                                 f' s: {read_log(errlog)}')
     line = proc.stdout.readline()
     if not line:
-        raise AssertionError(f'QEMU exited: {proc.stderr.read()}')
+        raise AssertionError(f'QEMU exited: {read_log(errlog)}')
     return line
+
+
+def read_log(f):
+    f.flush()
+    f.seek(0)
+    return f.read()
+
+
+def quit_qemu(proc):
+    """Ask QEMU to quit over QMP; kill it if it has not in QMP_WAIT_S."""
+    try:
+        proc.stdin.write('{"execute":"quit"}\n')
+        proc.stdin.close()
+        proc.wait(timeout=QMP_WAIT_S)
+    except (OSError, subprocess.TimeoutExpired):
+        proc.kill()
+        proc.wait()
 
 
 class ModuleLoadTest(unittest.TestCase):
@@ -75,28 +103,30 @@ class ModuleLoadTest(unittest.TestCase):
         self.assertEqual(status, 0, out)
 
     def test_renderer_library(self):
-        libdir = os.environ.get('VGPU_RENDERER_LIBDIR', '')
+        libdir = os.path.realpath(os.environ.get('VGPU_RENDERER_LIBDIR')
+                                  or '/nonexistent')
         machine = 'virt' if self.arch == 'aarch64' else 'q35'
         cmd = [env.qemu_binary(self.arch), '-M', machine,
                '-display', env.gl_display(), '-device',
                'virtio-gpu-gl-pci,blob=on,hostmem=64M,venus=on',
                '-S', '-qmp', 'stdio']
-        proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True,
-            env=dict(os.environ, QEMU_MODULE_DIR=env.module_dir()))
-        try:
-            qmp_line(proc)
-            proc.stdin.write('{"execute":"qmp_capabilities"}\n')
-            proc.stdin.flush()
-            qmp_line(proc)
-            libs = mapped_renderer(proc.pid)
-            children = child_executables(proc.pid)
-        finally:
-            proc.communicate('{"execute":"quit"}\n', timeout=60)
+        with tempfile.TemporaryFile('w+') as errlog:
+            proc = subprocess.Popen(
+                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=errlog, text=True,
+                env=dict(os.environ, QEMU_MODULE_DIR=env.module_dir()))
+            try:
+                qmp_line(proc, errlog)
+                proc.stdin.write('{"execute":"qmp_capabilities"}\n')
+                proc.stdin.flush()
+                qmp_line(proc, errlog)
+                libs = mapped_renderer(proc.pid)
+                children = child_executables(proc.pid)
+            finally:
+                quit_qemu(proc)
         self.assertEqual(len(libs), 1, f'QEMU maps {libs}, not one '
                                        f'libvirglrenderer')
-        if not libdir:
+        if not os.environ.get('VGPU_RENDERER_LIBDIR'):
             return
         self.assertTrue(libs[0].startswith(libdir + '/'),
                         f'QEMU runs {libs[0]}, not the one in {libdir}')

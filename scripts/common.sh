@@ -32,6 +32,7 @@ VGPU_UPSTREAM_ROOT=$VGPU_CACHE/root-sid-qemu-11.1-r1
 # Debian sid's virglrenderer (1.3), a second renderer version for our
 # modules (setup-virglrenderer.sh)
 VGPU_VIRGL13_PREFIX=$VGPU_CACHE/virglrenderer-sid-r1
+VGPU_VIRGL13_LIBDIR=$VGPU_VIRGL13_PREFIX/usr/lib/x86_64-linux-gnu
 
 # No script stops in silence: where set -e ends a script that sourced
 # this file, the failing command, its status and its place are printed on
@@ -108,6 +109,17 @@ vgpu_mirror() {
     [ -n "$uri" ] || vgpu_die "no Debian mirror found in /etc/apt; configure" \
         "one for apt first"
     echo "${uri%/}"
+}
+
+# The architecture a QEMU wrapper was called for, from the name of the
+# link to it (qemu-system-ARCH; prepare-rig.sh makes them in DIR).
+vgpu_link_arch() {
+    local name
+    name=$(basename "$0")
+    [[ $name == qemu-system-* ]] || vgpu_die "call this through a link" \
+        "named qemu-system-ARCH (scripts/prepare-rig.sh makes them in $1)," \
+        "not as $name"
+    echo "${name#qemu-system-}"
 }
 
 # Architecture names as QEMU, Debian and the kernel spell them.

@@ -89,7 +89,7 @@ VIRGL13_BINDIR=
 if [ -f "$VGPU_VIRGL13_PREFIX/.complete" ]; then
     vgpu_log "building our modules against virglrenderer" \
         "$(cat "$VGPU_VIRGL13_PREFIX/.version")"
-    PKG_CONFIG_PATH=$VGPU_VIRGL13_PREFIX/usr/lib/x86_64-linux-gnu/pkgconfig \
+    PKG_CONFIG_PATH=$VGPU_VIRGL13_LIBDIR/pkgconfig \
         build_modules "$WORK/modules-virgl13"
     VIRGL13_BINDIR=$WORK/virgl13-bin
     qemu_links "$VIRGL13_BINDIR" "$VGPU_SRC/scripts/virglrenderer-qemu.sh"

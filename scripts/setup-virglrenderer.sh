@@ -20,7 +20,8 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 PACKAGES=(libvirglrenderer1 libvirglrenderer-dev virgl-server)
-LIBDIR=usr/lib/x86_64-linux-gnu
+# The library directory inside the prefix
+LIBDIR=${VGPU_VIRGL13_LIBDIR#"$VGPU_VIRGL13_PREFIX"/}
 
 # apt with a private state of its own: sid's index, nothing of the root's.
 sid_apt() {

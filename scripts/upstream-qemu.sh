@@ -17,11 +17,7 @@
 set -euo pipefail
 . "$(dirname "$(readlink -f "$0")")/common.sh"
 
-arch=$(basename "$0")
-[[ $arch == qemu-system-* ]] || vgpu_die "call this through a link named" \
-    "qemu-system-ARCH (scripts/prepare-rig.sh makes them in" \
-    "\$VGPU_CACHE/work/upstream-bin), not as $arch"
-arch=${arch#qemu-system-}
+arch=$(vgpu_link_arch '$VGPU_CACHE/work/upstream-bin')
 [ -x "$VGPU_UPSTREAM_ROOT/usr/bin/qemu-system-$arch" ] ||
     vgpu_die "no upstream qemu-system-$arch in $VGPU_UPSTREAM_ROOT; run" \
         "scripts/setup-upstream-root.sh"

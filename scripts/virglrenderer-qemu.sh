@@ -12,12 +12,9 @@
 set -euo pipefail
 . "$(dirname "$(readlink -f "$0")")/common.sh"
 
-arch=$(basename "$0")
-[[ $arch == qemu-system-* ]] || vgpu_die "call this through a link named" \
-    "qemu-system-ARCH (scripts/prepare-rig.sh makes them in" \
-    "\$VGPU_CACHE/work/virgl13-bin), not as $arch"
+arch=$(vgpu_link_arch '$VGPU_CACHE/work/virgl13-bin')
 [ -f "$VGPU_VIRGL13_PREFIX/.complete" ] || vgpu_die "no virglrenderer in" \
     "$VGPU_VIRGL13_PREFIX; run scripts/setup-virglrenderer.sh"
-export LD_LIBRARY_PATH=$VGPU_VIRGL13_PREFIX/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export LD_LIBRARY_PATH=$VGPU_VIRGL13_LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export RENDER_SERVER_EXEC_PATH=$VGPU_VIRGL13_PREFIX/usr/libexec/virgl_render_server
-exec "/usr/bin/$arch" "$@"
+exec "/usr/bin/qemu-system-$arch" "$@"

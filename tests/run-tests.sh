@@ -63,7 +63,7 @@ while [ $# -gt 0 ]; do
             LABEL=ours-virgl13; MODULES=$VGPU_OUR_MODULES_VIRGL13
             QEMU_BINDIR=$VGPU_VIRGL13_BINDIR
             # test_modules checks that QEMU runs this library
-            export VGPU_RENDERER_LIBDIR=$VGPU_VIRGL13_PREFIX/usr/lib/x86_64-linux-gnu ;;
+            export VGPU_RENDERER_LIBDIR=$VGPU_VIRGL13_LIBDIR ;;
         *=*) LABEL=${2%%=*}; MODULES=${2#*=} ;;
         *) vgpu_die "--module takes stock, upstream, ours, ours-virgl13 or" \
             "LABEL=DIR, not '$2'" ;;

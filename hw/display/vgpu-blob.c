@@ -51,8 +51,8 @@
  * QEMU's RCU thread waits for 30 callbacks to pile up, napping 10 ms up
  * to five times, before it starts a grace period (util/rcu.c in QEMU
  * 10.0), and an unmapped region is let go only after two such rounds:
- * 110 ms a cycle.  This many callbacks that do nothing, queued at
- * UNMAP_BLOB and again while a region is still held, make each round
+ * 110 ms a cycle.  This many callbacks that do nothing, queued each time
+ * the render thread finds an unmapped region still held, make each round
  * start at the thread's next look instead (20 ms a cycle).  The grace
  * periods themselves, and so the guarantee, stay the same; the cost is
  * grace periods back to back while an unmap waits.
@@ -457,7 +457,6 @@ static void vgpu_unmap_region(VGpuDevice *g, VGpuResource *r)
     object_ref(OBJECT(r->map_mr));
     object_unparent(OBJECT(r->map_mr));
     r->map_mr = NULL;
-    vgpu_rcu_hurry();
     r->unmap_pending = reg;
     QTAILQ_INSERT_TAIL(&g->unmapping, r, unmapping_next);
     if (!g->unmaps_pending++) {

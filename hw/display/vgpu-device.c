@@ -339,3 +339,11 @@ static void vgpu_register_types(void)
 }
 
 type_init(vgpu_register_types)
+
+/*
+ * In QEMU's tree, with modules enabled, this tells QEMU which module holds
+ * the type; it compiles to nothing elsewhere.  No module_dep: the device
+ * derives from virtio-device, which is in the binary.
+ */
+module_obj(TYPE_VGPU_GL);
+module_kconfig(VIRTIO_GPU);

@@ -35,6 +35,12 @@ static void vgpu_pci_realize(VirtIOPCIProxy *vpci_dev, Error **errp)
 
 static const Property vgpu_pci_properties[] = {
     DEFINE_PROP_UINT32("vectors", VirtIOPCIProxy, nvectors, 3),
+    /*
+     * Off by default, as upstream has it: a notification then kicks the
+     * render thread from the vCPU's exit; with it on, from the main loop.
+     */
+    DEFINE_PROP_BIT("ioeventfd", VirtIOPCIProxy, flags,
+                    VIRTIO_PCI_FLAG_USE_IOEVENTFD_BIT, false),
 };
 
 static void vgpu_pci_class_init(ObjectClass *klass, void *data)
@@ -71,3 +77,5 @@ static void vgpu_pci_register_types(void)
 }
 
 type_init(vgpu_pci_register_types)
+module_obj(TYPE_VGPU_GL_PCI);
+module_kconfig(VIRTIO_PCI);

@@ -154,6 +154,12 @@ static void vgpu_vga_reset_hold(Object *obj, ResetType type)
 
 static const Property vgpu_vga_properties[] = {
     DEFINE_PROP_UINT32("vectors", VirtIOPCIProxy, nvectors, 3),
+    /*
+     * Off by default, as upstream has it: a notification then kicks the
+     * render thread from the vCPU's exit; with it on, from the main loop.
+     */
+    DEFINE_PROP_BIT("ioeventfd", VirtIOPCIProxy, flags,
+                    VIRTIO_PCI_FLAG_USE_IOEVENTFD_BIT, false),
 };
 
 static void vgpu_vga_class_init(ObjectClass *klass, void *data)
@@ -197,3 +203,5 @@ static void vgpu_vga_register_types(void)
 }
 
 type_init(vgpu_vga_register_types)
+module_obj(TYPE_VGPU_GL_VGA);
+module_kconfig(VIRTIO_VGA);

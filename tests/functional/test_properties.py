@@ -49,6 +49,13 @@ class PropertyErrorTest(unittest.TestCase):
                                                  'venus=on')
         self.assertEqual(status, 0, out)
 
+    def test_ioeventfd_as_upstream_names_it(self):
+        # A command line written for upstream's device must start ours.
+        for value in ('on', 'off'):
+            status, out = start_and_quit(self.arch, env.module_dir(),
+                                         device_opts=f'ioeventfd={value}')
+            self.assertEqual(status, 0, f'ioeventfd={value}:\n{out}')
+
 
 if __name__ == '__main__':
     unittest.main()

@@ -162,6 +162,20 @@ static const Property vgpu_vga_properties[] = {
                     VIRTIO_PCI_FLAG_USE_IOEVENTFD_BIT, false),
 };
 
+/*
+ * The framebuffer's byte order, as upstream's virtio-vga-gl names it:
+ * pSeries firmware and guests switch it while running.
+ */
+static bool vgpu_vga_get_big_endian_fb(Object *obj, Error **errp)
+{
+    return VGPU_GL_VGA(obj)->vga.big_endian_fb;
+}
+
+static void vgpu_vga_set_big_endian_fb(Object *obj, bool value, Error **errp)
+{
+    VGPU_GL_VGA(obj)->vga.big_endian_fb = value;
+}
+
 static void vgpu_vga_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
@@ -178,6 +192,9 @@ static void vgpu_vga_class_init(ObjectClass *klass, void *data)
     k->realize = vgpu_vga_realize;
     pcidev_k->romfile = "vgabios-virtio.bin";
     pcidev_k->class_id = PCI_CLASS_DISPLAY_VGA;
+    object_class_property_add_bool(klass, "big-endian-framebuffer",
+                                   vgpu_vga_get_big_endian_fb,
+                                   vgpu_vga_set_big_endian_fb);
 }
 
 static void vgpu_vga_instance_init(Object *obj)

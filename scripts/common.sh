@@ -144,3 +144,22 @@ vgpu_host_is_enough() {
         pkg-config --atleast-version=1.1.0 virglrenderer 2>/dev/null &&
         [ -x /usr/libexec/virgl_render_server ]
 }
+
+# Update the index of Debian's source packages, and set VGPU_APT_OPTS for
+# the apt-get calls that use it.  VGPU_MIRROR, where set, is the only
+# mirror asked, as for the build root and the guest images: a source list
+# and package lists of their own under DIR, so apt's own setup is left as
+# it is.
+vgpu_source_index() {
+    local dir=$1
+    VGPU_APT_OPTS=()
+    if [ -n "${VGPU_MIRROR:-}" ]; then
+        mkdir -p "$dir/lists/partial"
+        echo "deb-src $VGPU_MIRROR $VGPU_SUITE main" >"$dir/sources.list"
+        VGPU_APT_OPTS=(-o "Dir::Etc::SourceList=$dir/sources.list"
+                       -o Dir::Etc::SourceParts=/nonexistent
+                       -o "Dir::State::Lists=$dir/lists")
+    fi
+    apt-get "${VGPU_APT_OPTS[@]}" update -qq ||
+        vgpu_die "apt-get update failed: the mirror cannot be reached"
+}

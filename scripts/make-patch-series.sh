@@ -1,166 +1,125 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Write the patch series for upstream QEMU, as far as it exists, against
-# the QEMU source the rig uses (Debian's, same version as the binary):
+# Write the patch series for upstream QEMU: our device in place of
+# upstream's virtio-gpu-gl, with a cover letter, against QEMU exactly as
+# released (scripts/setup-qemu-pristine.sh).  The patches are made from
+# our files by scripts/patch_series.py, never stored.  Then the series is
+# checked, patch by patch:
+#   - it applies with `git am` to the pristine tree;
+#   - the tree it gives holds our files as this tree has them (the module
+#     build and the series cannot diverge);
+#   - QEMU's checkpatch finds nothing;
+#   - QEMU's get_maintainer.pl names a maintainer for every file the
+#     series touches.
+# Building it is scripts/check-patch-series.sh.
 #
-#   0001 ui/egl-helpers: fall back to surfaceless EGL without a render node
-#
-# The patches are generated from our files, never stored: the base is a
-# throw-away git tree holding the QEMU files the series touches, each
-# patch one commit on it.  Then every patch is checked: it applies to
-# the QEMU tree (patch --dry-run), and the files it changes compile with
-# QEMU's flags.
-#
-# Usage: scripts/make-patch-series.sh OUTDIR
+# Usage: VGPU_SIGNOFF="Name <email>" scripts/make-patch-series.sh OUTDIR
 #   (inside the build root: scripts/in-root.sh scripts/make-patch-series.sh)
 #
-# Set VGPU_SIGNOFF="Name <email>" to add the submitter's Signed-off-by
-# (the Developer's Certificate of Origin is a person's, so no default).
-# QEMU's checkpatch then passes the series as it is; without it, only the
-# missing Signed-off-by is tolerated.
+# VGPU_SIGNOFF signs off every patch (the Developer's Certificate of
+# Origin is a person's, so there is no default) and is the maintainer the
+# series names for its new files.
 
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 [ $# -eq 1 ] || vgpu_die "usage: scripts/make-patch-series.sh OUTDIR"
-OUT=$1
-mkdir -p "$OUT"
-OUT=$(cd "$OUT" && pwd)
 [ -f "$VGPU_CACHE/rig.env" ] || vgpu_die "no $VGPU_CACHE/rig.env: run" \
     "scripts/prepare-rig.sh first"
-# shellcheck disable=SC1091
-. "$VGPU_CACHE/rig.env"
-QSRC=$VGPU_QEMU_SOURCE
-QBUILD=$VGPU_QEMU_BUILD
+[[ "${VGPU_SIGNOFF:-}" =~ ^[^\<\>]+\ \<[^\<\>@\ ]+@[^\<\>\ ]+\>$ ]] ||
+    vgpu_die "set VGPU_SIGNOFF='Name <email>': it signs off every patch" \
+        "and names the maintainer of the files the series adds"
+mkdir -p "$1"
+OUT=$(cd "$1" && pwd)
 
-# The QEMU files the series changes (its base).
-BASE_FILES=(ui/egl-helpers.c include/ui/egl-helpers.h ui/meson.build)
-
+PRISTINE=$("$VGPU_SRC/scripts/setup-qemu-pristine.sh")
+BASE=$PRISTINE/src
 TREE=$(mktemp -d)
 trap 'rm -rf "$TREE"' EXIT
 
-git_tree() {
-    git -C "$TREE" -c user.name="virtio-gpu-gl" \
-        -c user.email="virtio-gpu-gl@localhost" "$@"
+python3 "$VGPU_SRC/scripts/patch_series.py" build --base "$BASE" \
+    --out "$OUT" --signoff "$VGPU_SIGNOFF"
+mapfile -t PATCHES < <(ls "$OUT"/[0-9][0-9][0-9][0-9]-*.patch | grep -v /0000-)
+
+apply_series() {
+    git -c init.defaultBranch=series clone -q --shared --no-checkout "$BASE" "$TREE/qemu"
+    git -C "$TREE/qemu" checkout -q --detach base
+    git -C "$TREE/qemu" -c user.name=check -c user.email=check@localhost \
+        am -q "${PATCHES[@]}" >"$TREE/am.log" 2>&1 ||
+        vgpu_die "the series does not apply with git am to QEMU as" \
+            "released: $(head -n 3 "$TREE/am.log" | tr '\n' ' ')"
+    vgpu_log "${#PATCHES[@]} patches apply with git am to $(git -C \
+        "$BASE" log -1 --format=%s base)"
 }
 
-make_base() {
+# The files a patch adds, all of which a section naming a maintainer
+# already covers (then checkpatch's question whether MAINTAINERS needs
+# updating has the answer no).
+added_files_covered() {
     local f
-    git_tree init -q
-    for f in "${BASE_FILES[@]}"; do
-        mkdir -p "$TREE/$(dirname "$f")"
-        cp "$QSRC/$f" "$TREE/$f"
+    for f in $(awk '/^diff --git /{f=substr($4, 3)} /^new file mode/{print f}' \
+                   "$1"); do
+        has_maintainer "$TREE/qemu" "$f" || return 1
     done
-    git_tree add -A
-    git_tree commit -q -m "QEMU $(cat "$QSRC/VERSION") (base)"
 }
 
-# Rename the definition (and, in the header, the declaration) of one of
-# the functions ui/egl-surfaceless.c wraps.  Exactly one must change.
-rename_function() {
-    local file=$1 type=$2 name=$3
-    local count
-    count=$(grep -c "^$type $name(" "$TREE/$file" || true)
-    [ "$count" -eq 1 ] || vgpu_die "$file: expected one '$type $name(', found" \
-        "$count; QEMU changed, update scripts/make-patch-series.sh"
-    sed -i "s/^$type $name(/$type ${name}_drm(/" "$TREE/$file"
+# Without a maintainer in QEMU as released: asked with the base's
+# MAINTAINERS in the final tree.
+upstream_unowned() {
+    local ours=$TREE/MAINTAINERS.series verdict=0
+    cp "$TREE/qemu/MAINTAINERS" "$ours"
+    git -C "$TREE/qemu" show base:MAINTAINERS >"$TREE/qemu/MAINTAINERS"
+    has_maintainer "$TREE/qemu" "$1" && verdict=1
+    cp "$ours" "$TREE/qemu/MAINTAINERS"
+    return $verdict
 }
 
-patch_surfaceless_egl() {
-    local f
-    for f in ui/egl-surfaceless.c include/ui/egl-surfaceless.h; do
-        cp "$VGPU_SRC/$f" "$TREE/$f"
-    done
-    rename_function ui/egl-helpers.c int egl_rendernode_init
-    rename_function ui/egl-helpers.c int egl_get_fd_for_texture
-    rename_function ui/egl-helpers.c bool egl_init
-    grep -q '^#include "ui/egl-helpers.h"$' "$TREE/ui/egl-helpers.c" ||
-        vgpu_die "ui/egl-helpers.c no longer includes ui/egl-helpers.h"
-    sed -i 's|^#include "ui/egl-helpers.h"$|&\n#include "ui/egl-surfaceless.h"|' \
-        "$TREE/ui/egl-helpers.c"
-    grep -q "'egl-helpers.c', 'egl-context.c'" "$TREE/ui/meson.build" ||
-        vgpu_die "ui/meson.build: the opengl module's file list changed"
-    sed -i "s/'egl-helpers.c', 'egl-context.c'/'egl-helpers.c', 'egl-context.c', 'egl-surfaceless.c'/" \
-        "$TREE/ui/meson.build"
-    git_tree add -A
-    commit_patch <<'EOF'
-ui/egl-helpers: fall back to surfaceless EGL without a render node
-
-egl-headless, dbus,gl=on and -spice gl=on stop with "egl: no drm render
-node available" on a machine without a GPU, although Mesa renders there
-with llvmpipe through EGL's surfaceless platform.
-
-With no render node (and none named by the user), egl_init() and
-egl_rendernode_init() now bring up EGL on the surfaceless platform; with
-one, nothing changes.  egl_get_fd_for_texture() returns -1 when the
-display cannot export dmabufs instead of calling a missing entry point,
-so SPICE and D-Bus keep running (their GL clients get no scanouts
-there).  Without any EGL the error says what to install or which
-display to use.
-
-The render node versions keep their code, renamed with a _drm suffix;
-ui/egl-surfaceless.c wraps them.
-EOF
+has_maintainer() {
+    (cd "$1" && perl scripts/get_maintainer.pl --no-git-fallback -f "$2" \
+        2>/dev/null) | grep -qE '\((maintainer|supporter|odd fixer):'
 }
 
-# One patch: the message on stdin, plus the submitter's Signed-off-by.
-commit_patch() {
-    local msg
-    msg=$(cat)
-    if [ -n "${VGPU_SIGNOFF:-}" ]; then
-        msg=$(printf '%s\n\nSigned-off-by: %s' "$msg" "$VGPU_SIGNOFF")
-    fi
-    git_tree commit -q -m "$msg"
-}
-
-# QEMU's checkpatch on each patch: no warning, no error but a missing
-# Signed-off-by when VGPU_SIGNOFF is unset.  checkpatch asks whether
-# MAINTAINERS needs updating whenever a patch adds a file; the files we
-# add are in ui/ and include/ui/, which the Graphics section covers.
 checkpatch_series() {
-    local p out bad dir
-    for dir in ui/ include/ui/; do
-        grep -qx "F: $dir" "$QSRC/MAINTAINERS" || vgpu_die "MAINTAINERS has" \
-            "no 'F: $dir' any more: the series must add its files there"
+    local p out bad
+    for p in "${PATCHES[@]}"; do
+        out=$(perl "$BASE/scripts/checkpatch.pl" --no-tree "$p" 2>&1 || true)
+        bad=$(grep -E '^(ERROR|WARNING):' <<<"$out" || true)
+        if grep -q 'does MAINTAINERS need updating' <<<"$bad" &&
+           ! grep -q '^ MAINTAINERS *|' "$p" && added_files_covered "$p"; then
+            bad=$(grep -v 'does MAINTAINERS need updating' <<<"$bad" || true)
+        fi
+        [ -z "$bad" ] || vgpu_die "checkpatch on $(basename "$p"):" \
+            "$(echo; grep -E -A3 '^(ERROR|WARNING):' <<<"$out")"
     done
-    for p in "$OUT"/*.patch; do
-        out=$(perl "$QSRC/scripts/checkpatch.pl" --no-tree "$p" 2>&1 || true)
-        bad=$(grep -E '^(ERROR|WARNING):' <<<"$out" |
-              grep -v '^ERROR: Missing Signed-off-by' |
-              grep -v 'does MAINTAINERS need updating' || true)
-        [ -z "$bad" ] || vgpu_die "checkpatch on $(basename "$p"): $bad"
-    done
+    vgpu_log "checkpatch: all ${#PATCHES[@]} patches clean"
 }
 
-# The patched files must compile with the flags QEMU gives a ui module.
-compile_check() {
-    local f
-    for f in ui/egl-helpers.c ui/egl-surfaceless.c; do
-        vgpu_log "compile check: $f as patched"
-        # shellcheck disable=SC2046
-        cc -fsyntax-only -std=gnu11 -DBUILD_DSO -D_GNU_SOURCE \
-            -Werror=implicit-function-declaration -Wmissing-prototypes \
-            -iquote "$TREE/ui" -I "$TREE/include" -I "$QBUILD" \
-            -I "$QBUILD/qapi" -I "$QBUILD/trace" -I "$QSRC" \
-            -I "$QSRC/include" -I "$QSRC/host/include/$(uname -m)" \
-            -I "$QSRC/host/include/generic" -I "$QSRC/linux-headers" \
-            $(pkg-config --cflags glib-2.0 pixman-1 epoxy gbm) \
-            -x c "$TREE/$f" -o /dev/null ||
-            vgpu_die "$f does not compile as patched"
-    done
+# Every file the series touches has a maintainer in the final tree; one
+# it deletes is put back for the question and removed again.  A file that
+# upstream leaves without one and the series only edits (a shared list
+# such as hw/display/meson.build) is named, not counted: the series
+# cannot give it an owner.
+check_maintainers() {
+    local f status named=0 unowned=()
+    while read -r status f; do
+        [ "$status" != D ] || git -C "$TREE/qemu" checkout -q base -- "$f"
+        if has_maintainer "$TREE/qemu" "$f"; then
+            named=$((named + 1))
+        elif [ "$status" = M ] && upstream_unowned "$f"; then
+            unowned+=("$f")
+        else
+            vgpu_die "get_maintainer.pl names no maintainer for $f"
+        fi
+        [ "$status" != D ] || git -C "$TREE/qemu" rm -q --cached -f "$f"
+        [ "$status" != D ] || rm -f "$TREE/qemu/$f"
+    done < <(git -C "$TREE/qemu" diff --name-status base HEAD)
+    vgpu_log "get_maintainer.pl names a maintainer for $named files;" \
+        "without one upstream as well, and only edited: ${unowned[*]:-none}"
 }
 
-make_base
-patch_surfaceless_egl
-rm -f "$OUT"/*.patch
-git_tree format-patch -q -o "$OUT" HEAD~1..HEAD
-for p in "$OUT"/*.patch; do
-    patch -p1 --dry-run -s -f -d "$QSRC" < "$p" >/dev/null ||
-        vgpu_die "$(basename "$p") does not apply to $QSRC"
-done
-# "trace.h" of egl-helpers.c: its group's header, as QEMU's build makes it.
-echo '#include "trace/trace-ui.h"' > "$TREE/ui/trace.h"
-compile_check
+apply_series
+python3 "$VGPU_SRC/scripts/patch_series.py" verify --tree "$TREE/qemu"
 checkpatch_series
-vgpu_log "patch series in $OUT: $(cd "$OUT" && echo *.patch)"
+check_maintainers
+vgpu_log "patch series in $OUT: cover letter and ${#PATCHES[@]} patches"

@@ -30,20 +30,8 @@ fetch_source() {
     trap 'rm -rf "$tmp"' EXIT
     mkdir -p "$tmp"
     vgpu_log "fetching Debian's qemu $version source and applying its patches"
-    # VGPU_MIRROR, where set, is the only mirror asked, as for the build
-    # root and the guest images: a source list and package lists of their
-    # own, so apt's own setup is left as it is.
-    local -a apt_opts=()
-    if [ -n "${VGPU_MIRROR:-}" ]; then
-        mkdir -p "$tmp/apt/lists/partial"
-        echo "deb-src $VGPU_MIRROR $VGPU_SUITE main" > "$tmp/apt/sources.list"
-        apt_opts=(-o "Dir::Etc::SourceList=$tmp/apt/sources.list"
-                  -o Dir::Etc::SourceParts=/nonexistent
-                  -o "Dir::State::Lists=$tmp/apt/lists")
-    fi
-    apt-get "${apt_opts[@]}" update -qq ||
-        vgpu_die "apt-get update failed: the mirror cannot be reached"
-    (cd "$tmp" && apt-get "${apt_opts[@]}" source -qq "qemu=$version" \
+    vgpu_source_index "$tmp/apt"
+    (cd "$tmp" && apt-get "${VGPU_APT_OPTS[@]}" source -qq "qemu=$version" \
         >"$tmp/apt-source.log" 2>&1) ||
         vgpu_die "apt-get source qemu=$version failed ($(tail -n 1 \
             "$tmp/apt-source.log")): the mirror cannot be reached, has no" \

@@ -22,6 +22,9 @@ VGPU_ROOT_PACKAGES=(
     xvfb x11-utils x11-apps xauth
     # building QEMU pieces, our modules and the guest programs
     dpkg-dev build-essential meson ninja-build pkg-config python3 git
+    # the pristine QEMU tree of the patch series: its configure wants
+    # pycotap (Debian's own build patches that out)
+    python3-pycotap
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev
     libvulkan-dev glslang-tools
     # guest images

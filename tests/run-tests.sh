@@ -7,16 +7,23 @@
 # Each outcome is compared with the recorded baseline of that module.
 #
 # Usage: tests/run-tests.sh [--module stock|upstream|ours|ours-virgl13|
-#                                     LABEL=DIR]
+#                                     in-tree|LABEL=DIR]
 #                           [--output DIR]
 #                           [--display SPEC]
-#                 [--only scripts|qtest|functional|asan|contract|fuzz|bench]...
+#                 [--only scripts|qtest|functional|asan|contract|fuzz|bench|
+#                         series]...
 #                           [--filter SUBSTRING]...
 #                           [--update-baseline]
 #
 # --only is repeatable: the phases named, in that order.
 # --filter runs only the functional tests whose name contains SUBSTRING
 # (repeatable) and compares just those with the baseline.
+#
+# in-tree is QEMU as released with the patch series applied and the
+# device built into the binary (scripts/setup-qemu-pristine.sh); its
+# phase series makes the series, checks it and builds that binary
+# (scripts/make-patch-series.sh, scripts/check-patch-series.sh --final),
+# so run it before its qtest phase.
 
 set -euo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
@@ -64,9 +71,14 @@ while [ $# -gt 0 ]; do
             QEMU_BINDIR=$VGPU_VIRGL13_BINDIR
             # test_modules checks that QEMU runs this library
             export VGPU_RENDERER_LIBDIR=$VGPU_VIRGL13_LIBDIR ;;
+        in-tree)
+            PRISTINE=$("$VGPU_SRC/scripts/setup-qemu-pristine.sh")
+            LABEL=in-tree; MODULES=$PRISTINE/build
+            QEMU_BINDIR=$PRISTINE/build
+            VGPU_QOS_TEST=$PRISTINE/build/tests/qtest/qos-test ;;
         *=*) LABEL=${2%%=*}; MODULES=${2#*=} ;;
-        *) vgpu_die "--module takes stock, upstream, ours, ours-virgl13 or" \
-            "LABEL=DIR, not '$2'" ;;
+        *) vgpu_die "--module takes stock, upstream, ours, ours-virgl13," \
+            "in-tree or LABEL=DIR, not '$2'" ;;
         esac
         vgpu_need_dir "module directory (--module)" "$MODULES"
         shift 2 ;;
@@ -80,12 +92,11 @@ while [ $# -gt 0 ]; do
     --output) OUTPUT=$2; shift 2 ;;
     --only)
         case "$2" in
-        scripts|qtest|functional|asan|contract|fuzz|bench|style)
+        scripts|qtest|functional|asan|contract|fuzz|bench|series|style)
             phase=${2/style/scripts}
             [[ " $ONLY " == *" $phase "* ]] || ONLY=${ONLY:+$ONLY }$phase ;;
         *) vgpu_die "--only takes scripts, qtest, functional, asan," \
-            "contract, fuzz or bench," \
-            "not '$2'" ;;
+            "contract, fuzz, bench or series, not '$2'" ;;
         esac
         shift 2 ;;
     --update-baseline) UPDATE=yes; shift ;;
@@ -147,16 +158,39 @@ run_scripts() {
     sed "s/^/scripts\t/" "$OUTPUT/scripts.tsv" >> "$OUTPUT/outcomes.tsv"
     bash "$VGPU_SRC/tests/checkpatch.sh" "$VGPU_QEMU_SOURCE" "$OUTPUT/style.tsv"
     sed "s/^/style\t/" "$OUTPUT/style.tsv" >> "$OUTPUT/outcomes.tsv"
-    vgpu_log "the patch series: generated, applies to QEMU's tree, compiles"
-    local verdict=PASS why=
-    if ! bash "$VGPU_SRC/scripts/make-patch-series.sh" "$OUTPUT/patches" \
-            >"$OUTPUT/patches.log" 2>&1; then
+}
+
+# record_step SUITE NAME LOG COMMAND...: run COMMAND with its output in
+# LOG (and on the terminal); one outcome, its first error as the reason.
+record_step() {
+    local suite=$1 name=$2 log=$3 verdict=PASS why=
+    shift 3
+    if ! "$@" 2>&1 | tee "$log"; then
         verdict=FAIL
-        why=$(grep -m1 '^error:' "$OUTPUT/patches.log" || tail -n1 \
-              "$OUTPUT/patches.log")
+        why=$(grep -m1 '^error:' "$log" || tail -n1 "$log")
     fi
-    printf 'scripts\tpatch-series\t%s\t%s\n' "$verdict" "$why" \
+    printf '%s\t%s\t%s\t%s\n' "$suite" "$name" "$verdict" "${why:0:300}" \
         >> "$OUTPUT/outcomes.tsv"
+    [ $verdict = PASS ]
+}
+
+# The patch series: made and checked (applies, same files as ours,
+# checkpatch, maintainers), then QEMU built with it.  Without
+# VGPU_SIGNOFF a test identity signs it.
+run_series() {
+    local signoff=${VGPU_SIGNOFF:-"virtio-gpu-gl test run <test@virtio-gpu-gl.invalid>"}
+    vgpu_log "the patch series: made, applied, checked (signed off by" \
+        "$signoff)"
+    if ! VGPU_SIGNOFF=$signoff record_step series make "$OUTPUT/series.log" \
+            bash "$VGPU_SRC/scripts/make-patch-series.sh" "$OUTPUT/patches"; then
+        printf 'series\tbuild\tFAIL\tnot built: the series was not made\n' \
+            >> "$OUTPUT/outcomes.tsv"
+        return 0
+    fi
+    vgpu_log "QEMU as released with the series, the device built in"
+    record_step series build "$OUTPUT/series-build.log" \
+        bash "$VGPU_SRC/scripts/check-patch-series.sh" --final \
+        "$OUTPUT/patches" || true
 }
 
 run_functional() {
@@ -315,7 +349,19 @@ phase_suites() {
 
 # Does a phase apply to this module?  Says why when it does not.
 phase_applies() {
+    if [ "$LABEL" = in-tree ]; then
+        case "$1" in
+        series|qtest|functional) return 0 ;;
+        *) vgpu_log "phase $1: not for 'in-tree' (the series' binary runs" \
+            "the qtest and functional suites; the other phases test" \
+            "modules)"
+           return 1 ;;
+        esac
+    fi
     case "$1" in
+    series)
+        vgpu_log "phase series: only for 'in-tree' (it builds that binary)"
+        return 1 ;;
     asan)
         [ "$LABEL" = ours ] && return 0
         vgpu_log "phase asan: not for '$LABEL' (only our modules are built" \
@@ -331,6 +377,12 @@ phase_applies() {
     *) return 0 ;;
     esac
     return 1
+}
+
+# --filter chooses functional tests only: the other phases of a filtered
+# run are still checked whole against the baseline.
+partial_for() {
+    [ "$1" != functional ] || [ ${#FILTERS[@]} -eq 0 ] || echo --partial
 }
 
 # run_phase NAME: run one phase in a subshell, then check its outcomes
@@ -361,7 +413,7 @@ run_phase() {
     python3 "$VGPU_SRC/tests/baseline.py" check "$BASELINE/$LABEL.tsv" \
         "$OUTPUT/outcomes.tsv" --suites "$suites" \
         --title "phase $name ($LABEL)" --counts "$OUTPUT/counts" \
-        ${FILTERS:+--partial} || status=$?
+        $(partial_for "$name") || status=$?
     [ $status -le 1 ] || echo "0 1 0" >> "$OUTPUT/counts"
 }
 

@@ -79,6 +79,12 @@ expect_error series-no-outdir "usage: scripts/make-patch-series.sh OUTDIR" \
     "$S/make-patch-series.sh"
 expect_error series-no-rig "no .*/rig.env: run scripts/prepare-rig.sh first" \
     env VGPU_CACHE="$scratch" "$S/make-patch-series.sh" "$scratch/series"
+expect_error series-no-signoff "set VGPU_SIGNOFF='Name <email>'" \
+    env VGPU_SIGNOFF="nobody" "$S/make-patch-series.sh" "$scratch/series"
+expect_error series-check-usage "usage: scripts/check-patch-series.sh --final" \
+    "$S/check-patch-series.sh" --all "$scratch"
+expect_error series-check-no-patches "no patches in $scratch: run" \
+    "$S/check-patch-series.sh" --final "$scratch"
 
 # A download that breaks (nothing listens on port 9) must leave no image
 # directory, finished or half-made, in the cache.

@@ -160,4 +160,12 @@ int egl_get_fd_for_texture(uint32_t tex_id, EGLint *stride, EGLint *fourcc,
     return egl_get_fd_for_texture_drm(tex_id, stride, fourcc, modifier);
 }
 
+#else
+
+/* Without GBM (Windows, macOS) there is no render node to fall back from. */
+bool egl_init(const char *rendernode, DisplayGLMode mode, Error **errp)
+{
+    return egl_init_drm(rendernode, mode, errp);
+}
+
 #endif

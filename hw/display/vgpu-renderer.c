@@ -91,6 +91,35 @@ static bool vgpu_host_has_render_node(void)
     return false;
 }
 
+/*
+ * virglrenderer failed with everything the properties ask for.  Find the
+ * feature it cannot give by trying again without it (each try cleaned
+ * up), so that the error names the property to drop.
+ */
+static void vgpu_explain_init_failure(VGpuDevice *g, int ret, Error **errp)
+{
+    int venus = vgpu_wanted_flags(g) & ~VIRGL_RENDERER_DRM;
+
+    if (g->conf.drm_native_context &&
+        !vgpu_try_init(g, VIRGL_RENDERER_USE_SURFACELESS | venus)) {
+        virgl_renderer_cleanup(g);
+        error_setg(errp, "virtio-gpu-gl: drm_native_context=on, but this "
+                   "virglrenderer has no DRM native context support (it "
+                   "needs one built with DRM renderers, and a GPU it "
+                   "drives natively); drop drm_native_context=on");
+    } else if (g->conf.venus &&
+               !vgpu_try_init(g, VIRGL_RENDERER_USE_SURFACELESS)) {
+        virgl_renderer_cleanup(g);
+        error_setg(errp, "virtio-gpu-gl: venus=on, but this virglrenderer "
+                   "cannot run Venus (built without it, or its render "
+                   "server is missing); drop venus=on");
+    } else {
+        error_setg(errp, "virtio-gpu-gl: virglrenderer could not create its"
+                   " own EGL context (error %d); install Mesa's EGL and GL"
+                   " drivers or use a host with a GPU render node", ret);
+    }
+}
+
 bool vgpu_renderer_init(VGpuDevice *g, Error **errp)
 {
     bool surfaceless = false;
@@ -111,21 +140,8 @@ bool vgpu_renderer_init(VGpuDevice *g, Error **errp)
         ret = vgpu_try_init(g, vgpu_wanted_flags(g) |
                             VIRGL_RENDERER_USE_SURFACELESS);
     }
-    if (ret && g->conf.drm_native_context &&
-        !vgpu_try_init(g, VIRGL_RENDERER_USE_SURFACELESS)) {
-        /* virglrenderer works, only not with DRM: say that. */
-        virgl_renderer_cleanup(g);
-        error_setg(errp, "virtio-gpu-gl: drm_native_context=on, but this "
-                   "virglrenderer has no DRM native context support (it "
-                   "needs 1.2 or newer, built with DRM renderers, and a "
-                   "GPU it drives natively); drop drm_native_context=on");
-        return false;
-    }
     if (ret) {
-        error_setg(errp, "virtio-gpu-gl: virglrenderer could not create its"
-                   " own EGL context (error %d); install Mesa's EGL drivers"
-                   " (libegl-mesa0, libgl1-mesa-dri) or use a host with a"
-                   " GPU render node", ret);
+        vgpu_explain_init_failure(g, ret, errp);
         return false;
     }
     trace_vgpu_renderer_init(surfaceless ? "the surfaceless platform" :

@@ -24,7 +24,8 @@
 #define TYPE_VGPU_GL_VGA "virtio-vga-gl"
 OBJECT_DECLARE_TYPE(VGpuVga, VGpuVgaClass, VGPU_GL_VGA)
 
-#define VGPU_VGA_VRAM_MB 16
+/* As upstream's virtio-vga: BAR 0 keeps the size guests and firmware know. */
+#define VGPU_VGA_VRAM_MB 8
 
 struct VGpuVga {
     VirtIOPCIProxy parent_obj;

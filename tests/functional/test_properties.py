@@ -2,6 +2,9 @@
 """Device properties a user gets wrong: QEMU must refuse to start and say
 what to change, not start a device that cannot work."""
 
+import json
+import os
+import subprocess
 import unittest
 
 from test_modules import start_and_quit
@@ -55,6 +58,32 @@ class PropertyErrorTest(unittest.TestCase):
             status, out = start_and_quit(self.arch, env.module_dir(),
                                          device_opts=f'ioeventfd={value}')
             self.assertEqual(status, 0, f'ioeventfd={value}:\n{out}')
+
+    def test_big_endian_framebuffer_as_upstream_names_it(self):
+        # virtio-vga-gl's byte-order switch, set and read back over QMP
+        # as pSeries firmware flips it on upstream's device.
+        cmds = [{'execute': 'qmp_capabilities'}]
+        for value in (True, False):
+            cmds += [{'execute': 'qom-set',
+                      'arguments': {'path': '/machine/peripheral/vga',
+                                    'property': 'big-endian-framebuffer',
+                                    'value': value}},
+                     {'execute': 'qom-get',
+                      'arguments': {'path': '/machine/peripheral/vga',
+                                    'property': 'big-endian-framebuffer'}}]
+        cmds.append({'execute': 'quit'})
+        run = subprocess.run(
+            [env.qemu_binary('x86_64'), '-M', 'q35', '-vga', 'none',
+             '-display', env.gl_display(), '-device', 'virtio-vga-gl,id=vga',
+             '-S', '-qmp', 'stdio'],
+            input=''.join(json.dumps(c) for c in cmds), capture_output=True,
+            text=True, timeout=60,
+            env=dict(os.environ, QEMU_MODULE_DIR=env.module_dir()))
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        answers = [json.loads(line) for line in run.stdout.splitlines()
+                   if line.startswith('{"return"')]
+        got = [a['return'] for a in answers if a['return'] != {}]
+        self.assertEqual(got, [True, False], run.stdout)
 
 
 if __name__ == '__main__':

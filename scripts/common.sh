@@ -25,7 +25,7 @@ VGPU_CACHE=$(cd "$VGPU_CACHE" && pwd)
 export VGPU_CACHE
 
 # Bump a key when the recipe of the thing it names changes.
-VGPU_ROOT_KEY=trixie-r2
+VGPU_ROOT_KEY=trixie-r3
 VGPU_SUITE=trixie
 # Debian sid's QEMU 11.1.3, the `upstream` module (setup-upstream-root.sh)
 VGPU_UPSTREAM_ROOT=$VGPU_CACHE/root-sid-qemu-11.1-r1

@@ -14,6 +14,7 @@
 #include "qemu/log.h"
 #include "hw/display/edid.h"
 #include "hw/display/vgpu.h"
+#include "qapi/qapi-commands-ui.h"
 #include "trace.h"
 #include "ui/pixel_ops.h"
 
@@ -218,6 +219,23 @@ VGpuResult vgpu_cmd_get_edid(VGpuDevice *g, const VGpuCmd *cmd)
  * for a dmabuf scanout, so QMP screendump cannot see it; dmabuf=off
  * keeps the readback for users who need screendump with a GL display.
  */
+/*
+ * SDL's GL display draws textures it made itself but cannot import a
+ * dmabuf (QEMU 10's sdl2 has no dpy_gl_scanout_dmabuf): a dmabuf
+ * scanout would leave its window black.  Every other GL display (GTK,
+ * egl-headless, D-Bus, SPICE) takes one.
+ */
+static bool vgpu_display_takes_dmabuf(void)
+{
+#ifdef CONFIG_SDL
+    g_autoptr(DisplayOptions) opts = qmp_query_display_options(NULL);
+
+    return opts->type != DISPLAY_TYPE_SDL;
+#else
+    return true;
+#endif
+}
+
 static void vgpu_scanout_choose_path(VGpuDevice *g, uint32_t id,
                                      VGpuResource *r)
 {
@@ -229,6 +247,8 @@ static void vgpu_scanout_choose_path(VGpuDevice *g, uint32_t id,
         why = "dmabuf=off";
     } else if (!console_has_gl(s->con)) {
         why = "display without a GL context";
+    } else if (!vgpu_display_takes_dmabuf()) {
+        why = "the display cannot import a dmabuf";
     } else if (vgpu_renderer_export_scanout(r->id, &e) < 0) {
         why = "renderer cannot export it";
     } else {

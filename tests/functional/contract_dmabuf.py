@@ -60,6 +60,18 @@ class DmabufPathChecks(ScanoutPictures):
         self.assertRegex(g.qemu_log(tail=None),
                          r'path=readback \(dmabuf=off\)')
 
+    def test_sdl_reads_back(self):
+        """SDL's GL display cannot import a dmabuf: though the renderer
+        could export one, the device reads the scanout back for it."""
+        g = self.guest(display='sdl,gl=on',
+                       extra_args=['-trace', 'vgpu_scanout_pat*'])
+        with g:
+            self.run_ok(g, 'vgpu-scanout -t 600 gl >/tmp/scanout.log 2>&1 &')
+            self.wait_scanout_log(g, 'SCANOUT ready')
+        self.assertRegex(g.qemu_log(tail=None),
+                         r'path=readback \(the display cannot import a '
+                         r'dmabuf\)')
+
     def test_no_gl_display_reads_back(self):
         """Without a GL display nothing asks the renderer to export."""
         g = self.guest(display='none', extra_args=[

@@ -25,6 +25,7 @@
 #include "hw/qdev-properties.h"
 #include "hw/display/edid.h"
 #include "migration/blocker.h"
+#include "qapi/qapi-commands-ui.h"
 #include "ui/console.h"
 #include "vgpu-fuzz.h"
 
@@ -645,6 +646,20 @@ void dpy_gfx_update(QemuConsole *con, int x, int y, int w, int h)
 bool console_has_gl(QemuConsole *con)
 {
     return fuzz_console_has_gl;
+}
+
+/* A display that imports dmabufs, so that the fuzzer reaches that path. */
+DisplayOptions *qmp_query_display_options(Error **errp)
+{
+    DisplayOptions *opts = g_new0(DisplayOptions, 1);
+
+    opts->type = DISPLAY_TYPE_EGL_HEADLESS;
+    return opts;
+}
+
+void qapi_free_DisplayOptions(DisplayOptions *obj)
+{
+    g_free(obj);
 }
 
 void dpy_gl_scanout_dmabuf(QemuConsole *con, QemuDmaBuf *dmabuf)

@@ -52,8 +52,8 @@ fetch_orig() {
 # Debian's tarball leaves out the firmware images.  The edk2 ones are
 # build inputs for these targets (unpacked into the build, never
 # installed), so empty compressed stand-ins go where meson looks; they
-# stay out of git.  At run time the binary finds the real firmware of
-# the installed QEMU, in /usr/share/qemu (prefix /usr).
+# stay out of git.  At run time the binary uses the installed QEMU's
+# firmware (link_installed_firmware).
 stand_in_firmware() {
     local src=$1 f count=0
     for f in $(sed -n "/^  fds = \[/,/^  \]/s/^ *'\(edk2-[^']*\.fd\)',\?$/\1/p" \

@@ -211,15 +211,6 @@ VGpuResult vgpu_cmd_get_edid(VGpuDevice *g, const VGpuCmd *cmd)
 }
 
 /*
- * Zero copy where it exists: a display with a GL context of its own
- * imports the renderer's dmabuf of the resource and draws it with no CPU
- * copy.  Everything else (no GL display, or a renderer that cannot
- * export, as on machines without a render node) gets a CPU readback into
- * the console's surface on each flush.  QEMU's console has no surface
- * for a dmabuf scanout, so QMP screendump cannot see it; dmabuf=off
- * keeps the readback for users who need screendump with a GL display.
- */
-/*
  * SDL's GL display draws textures it made itself but cannot import a
  * dmabuf (QEMU 10's sdl2 has no dpy_gl_scanout_dmabuf): a dmabuf
  * scanout would leave its window black.  Every other GL display (GTK,
@@ -236,6 +227,15 @@ static bool vgpu_display_takes_dmabuf(void)
 #endif
 }
 
+/*
+ * Zero copy where it exists: a display with a GL context of its own
+ * imports the renderer's dmabuf of the resource and draws it with no CPU
+ * copy.  Everything else (no GL display, SDL's, or a renderer that cannot
+ * export, as on machines without a render node) gets a CPU readback into
+ * the console's surface on each flush.  QEMU's console has no surface
+ * for a dmabuf scanout, so QMP screendump cannot see it; dmabuf=off
+ * keeps the readback for users who need screendump with a GL display.
+ */
 static void vgpu_scanout_choose_path(VGpuDevice *g, uint32_t id,
                                      VGpuResource *r)
 {

@@ -9,7 +9,7 @@
 # more with ours built against sid's virglrenderer 1.3 (its functional
 # suite runs by hand, to keep inside CI's time); make and check the patch
 # series for upstream QEMU, build QEMU as released with it and run the
-# qtest suite against that binary.  Every outcome is compared with that
+# qtest suite and the device's functional tests against that binary.  Every outcome is compared with that
 # module's baseline.  Each module and benchmark prints its closing count,
 # and the last line is their sum:
 # "N passed, N failed, N skipped".

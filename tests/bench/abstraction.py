@@ -4,9 +4,10 @@
 and through Venus, for every module, side by side in one run.
 
 Runs the workload programs (tests/workload: vgpu-glwork, vgpu-vkwork)
---runs times on the host, then boots one guest per module with the Mesa
-root and runs them --runs times there: vgpu-glwork through virgl,
-vgpu-vkwork on the Venus device.  Each figure is the median over the
+--runs times on the host, then --runs times in guests with the Mesa root:
+vgpu-glwork through virgl, vgpu-vkwork on the Venus device.  A guest
+boots for every --runs-per-boot runs (default 1), the modules in turn,
+so no module's figures rest on a single boot.  Each figure is the median over the
 runs of each run's median frame time (and of its p99).  Every run's
 checksum must equal the host's: a guest that draws a different picture
 fails the run, however fast it was.
@@ -26,6 +27,7 @@ finished.  A stall fails the run, unless its module is named with
 
 Usage: abstraction.py --programs DIR --module LABEL=DIR@DISPLAY[@BINDIR]...
                       --output FILE [--plots DIR] [--runs N]
+                      [--runs-per-boot N]
                       [--arch aarch64|x86_64] [--reference LABEL]
                       [--work-args ARGS] [--condition KEY=VALUE]...
                       [--known-stall LABEL]...
@@ -123,20 +125,20 @@ def run_host(programs, work_args, runs):
     return result
 
 
-def run_guest(arch, module, work_args, runs):
-    """The same for a guest on one module, all runs in one boot; and the
-    runs that stalled."""
+def run_boot(arch, module, work_args, runs, collected, stalls):
+    """Boot one guest on @module and run each program once for every
+    index in @runs, adding each run's shapes to @collected[api] and each
+    stalled run to @stalls; returns {api: device line}."""
     # Imported here: the judge's parts work without a rig.
     from vgpu.guest import Guest
     _, module_dir, display, bindir = module
     os.environ['VGPU_MODULE_DIR'] = module_dir
     os.environ['VGPU_QEMU_BINDIR'] = bindir or DEFAULT_BINDIR
-    collected = {api: [] for api, _, _, _ in PROGRAMS}
-    devices, stalls = {}, []
+    devices = {}
     with Guest(arch, root='mesa', display=display,
                device_opts=DEVICE_OPTS) as g:
         # Round robin, so a drift over the boot falls on both APIs alike.
-        for run in range(runs):
+        for run in runs:
             for api, prog, _, opts in PROGRAMS:
                 status, out = g.run(f'busybox timeout -s KILL '
                                     f'{GUEST_RUN_LIMIT_S} {prog} {opts} '
@@ -152,10 +154,31 @@ def run_guest(arch, module, work_args, runs):
                                        f'({status}):\n{out[-3000:]}')
                 devices[api], shapes = parse_work(out)
                 collected[api].append(shapes)
+    return devices
+
+
+def run_guests(arch, modules, work_args, runs, runs_per_boot):
+    """{label: {api: {'device': ..., 'shapes': ...}}} and {label: stalls}.
+    Each boot runs @runs_per_boot runs, and the modules boot in turn, so
+    what differs from boot to boot (where the vCPU threads land, the
+    host's state) falls on every module alike instead of on one."""
+    collected = {m[0]: {api: [] for api, _, _, _ in PROGRAMS}
+                 for m in modules}
+    devices = {m[0]: {} for m in modules}
+    stalls = {m[0]: [] for m in modules}
+    for first in range(0, runs, runs_per_boot):
+        batch = range(first, min(runs, first + runs_per_boot))
+        for module in modules:
+            label = module[0]
+            print(f'{label}: boot for runs {batch.start + 1}-{batch.stop} '
+                  f'of {runs}', flush=True)
+            devices[label].update(run_boot(arch, module, work_args, batch,
+                                           collected[label], stalls[label]))
     # An API whose every run stalled has no figures, only its stalls.
-    return ({api: {'device': devices.get(api),
-                   'shapes': merge(got) if got else {}}
-             for api, got in collected.items()}, stalls)
+    return ({label: {api: {'device': devices[label].get(api),
+                           'shapes': merge(got) if got else {}}
+                     for api, got in apis.items()}
+             for label, apis in collected.items()}, stalls)
 
 
 def ratio_table(numerator, denominator):
@@ -192,6 +215,7 @@ def conditions(args):
     found = {'guest_arch': args.arch, 'accel': 'tcg',
              'host_cpus': os.cpu_count(), 'host_machine': platform.machine(),
              'work_args': args.work_args, 'runs': args.runs,
+             'runs_per_boot': args.runs_per_boot,
              'device_opts': DEVICE_OPTS,
              # A GPU bundle's root carries a newer one than dpkg knows.
              'virglrenderer': (os.environ.get('VGPU_VIRGLRENDERER') or
@@ -257,6 +281,7 @@ def main():
     parser.add_argument('--output', required=True)
     parser.add_argument('--plots')
     parser.add_argument('--runs', type=int, default=5)
+    parser.add_argument('--runs-per-boot', type=int, default=1)
     parser.add_argument('--arch', default='aarch64',
                         choices=['aarch64', 'x86_64'])
     parser.add_argument('--work-args', default=DEFAULT_WORK_ARGS)
@@ -271,12 +296,8 @@ def main():
 
     print(f'host: {args.runs} runs of each workload program', flush=True)
     host = run_host(args.programs, args.work_args, args.runs)
-    guests, stalls = {}, {}
-    for module in modules:
-        print(f'{module[0]}: one {args.arch} guest, {args.runs} runs of each'
-              ' workload program', flush=True)
-        guests[module[0]], stalls[module[0]] = run_guest(
-            args.arch, module, args.work_args, args.runs)
+    guests, stalls = run_guests(args.arch, modules, args.work_args,
+                                args.runs, args.runs_per_boot)
     # Places: the host, then each module's guest.
     result = {'conditions': conditions(args),
               'figures': {'host': host, **guests},

@@ -206,6 +206,77 @@ else
     record workload-judge-wrong-picture FAIL "see the Python error above"
 fi
 
+# The benchmark boots a guest per run, the modules in turn, so no
+# module's figures rest on one boot.
+if python3 - "$VGPU_SRC/tests/bench" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import abstraction as a
+boots = []
+def fake_boot(arch, module, work_args, runs, collected, stalls):
+    boots.append((module[0], list(runs)))
+    for run in runs:
+        for api in collected:
+            collected[api].append({'frag': {
+                'median_us': 10 + run, 'p99_us': 20, 'frames': 1,
+                'iters': 1, 'checksum': 'c'}})
+    return {api: 'GPU' for api in collected}
+a.run_boot = fake_boot
+mods = [('stock', '/s', 'egl-headless', None),
+        ('ours', '/o', 'egl-headless', None)]
+guests, _ = a.run_guests('x86_64', mods, '', 5, 2)
+assert boots == [('stock', [0, 1]), ('ours', [0, 1]), ('stock', [2, 3]),
+                 ('ours', [2, 3]), ('stock', [4]), ('ours', [4])], boots
+fig = guests['ours']['gles']['shapes']['frag']
+assert fig['runs'] == 5 and fig['median_us'] == 12, fig
+PY
+then
+    record abstraction-boots-modules-in-turn PASS
+else
+    record abstraction-boots-modules-in-turn FAIL "see the Python error above"
+fi
+
+# shader-cost.py's judge: a form whose picture is not the native one's
+# fails the run; one that computes the same picture, with the uniform
+# slots laid out as the probe documents, passes.
+forms=$(mktemp -d)
+cat > "$forms/same.frag" <<'GLSL'
+#version 140
+#extension GL_ARB_fragment_coord_conventions : require
+#extension GL_ARB_shader_bit_encoding : require
+layout(origin_upper_left) in vec4 gl_FragCoord;
+uniform uvec4 fsconst0[3];
+out vec4 colour;
+void main()
+{
+    float y = gl_FragCoord.y * uintBitsToFloat(fsconst0[2].z) +
+              uintBitsToFloat(fsconst0[2].w);
+    uvec2 p = uvec2(vec2(gl_FragCoord.x, y));
+    uint s = (p.x * 73856093u) ^ (p.y * 19349663u) ^ fsconst0[0].x;
+    for (uint i = 0u; i < fsconst0[1].x; i++) {
+        s = s * 1664525u + 1013904223u;
+        s ^= s >> 13;
+    }
+    colour = vec4(uvec4(s, s >> 8, s >> 16, s >> 24) & 0xffu) / 255.0;
+}
+GLSL
+sed 's/colour = vec4(uvec4(s,/colour = vec4(uvec4(s + 1u,/' \
+    "$forms/same.frag" > "$forms/wrong.frag"
+cost() {
+    python3 "$VGPU_SRC/tests/bench/shader-cost.py" --size 64x48 --iters 4 \
+        --frames 2 "$@" > "$forms/out" 2>&1
+}
+if cost --form same="$forms/same.frag" &&
+    grep -q 'form=same .*over_native=' "$forms/out" &&
+    ! cost --form wrong="$forms/wrong.frag" &&
+    grep -q 'form=wrong .*WRONG-PICTURE' "$forms/out"; then
+    record shader-cost-judges-pictures PASS
+else
+    cat "$forms/out"
+    record shader-cost-judges-pictures FAIL "see the probe's output above"
+fi
+rm -rf "$forms"
+
 . "$VGPU_SRC/tests/scripts/new-user.sh"
 
 echo "$passed passed, $failed failed, 0 skipped"

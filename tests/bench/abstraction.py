@@ -21,7 +21,9 @@ the figures are recorded, not judged.
 A guest run that has not finished after GUEST_RUN_LIMIT_S is killed in
 the guest and recorded as a stall: Debian's device can lose a Venus
 ring's wake-up for good (hw/display/vgpu-venus-ring.c says how), and a
-stalled run must not hold the rest.  The medians come from the runs that
+stalled run must not hold the rest.  A run that gives up on a Venus fence
+the host did not signal in time (the guest's Mesa printed "stuck in fence
+wait") is a stall too.  The medians come from the runs that
 finished.  A stall fails the run, unless its module is named with
 --known-stall (a module whose baseline has that defect).
 
@@ -55,8 +57,11 @@ DEFAULT_BINDIR = os.environ.get('VGPU_QEMU_BINDIR', '/usr/bin')
 DEFAULT_WORK_ARGS = '-n 10 -i 16 -D 200 -f 200'
 # Each run of that takes under 30 s here; a stalled one never ends.
 GUEST_RUN_LIMIT_S = 120
-# What the guest's Mesa prints while it waits on a ring that sleeps.
+# What the guest's Mesa prints while it waits on a ring that sleeps, and
+# while it waits on a fence that the host does not signal in time (the
+# program then gives up with VK_TIMEOUT, after FENCE_TIMEOUT_NS).
 RING_STALL_SIGN = 'stuck in ring seqno wait'
+FENCE_STALL_SIGN = 'stuck in fence wait'
 # The API each program drives, and the path it takes in a guest.
 PROGRAMS = (('gles', 'vgpu-glwork', 'virgl', ''),
             ('vulkan', 'vgpu-vkwork', 'venus', '-d Venus'))
@@ -101,6 +106,9 @@ def merge(runs):
             'median_us': statistics.median(g['median_us'] for g in got),
             'p99_us': statistics.median(g['p99_us'] for g in got),
             'runs': len(got),
+            # Each run's own median, in run order: the spread behind the
+            # median of medians, boot by boot.
+            'run_medians_us': [g['median_us'] for g in got],
             'frames': got[0]['frames'], 'iters': got[0]['iters'],
             'checksums': sorted({g['checksum'] for g in got})}
     return merged
@@ -144,9 +152,12 @@ def run_boot(arch, module, work_args, runs, collected, stalls):
                                     f'{GUEST_RUN_LIMIT_S} {prog} {opts} '
                                     f'{work_args} 2>&1',
                                     timeout=GUEST_RUN_LIMIT_S + 60)
-                if status == 137:
+                if status == 137 or (status != 0 and
+                                     FENCE_STALL_SIGN in out):
                     stalls.append({'api': api, 'run': run,
+                                   'killed': status == 137,
                                    'ring_wait': RING_STALL_SIGN in out,
+                                   'fence_wait': FENCE_STALL_SIGN in out,
                                    'tail': out[-400:]})
                     continue
                 if status != 0:
@@ -155,6 +166,17 @@ def run_boot(arch, module, work_args, runs, collected, stalls):
                 devices[api], shapes = parse_work(out)
                 collected[api].append(shapes)
     return devices
+
+
+def stall_words(stall):
+    """How a stalled run ended, and what it waited on."""
+    words = (f'killed after {GUEST_RUN_LIMIT_S} s' if stall['killed'] else
+             'gave up on a fence')
+    if stall['ring_wait']:
+        words += ', waiting on its Venus ring'
+    elif stall['fence_wait']:
+        words += ', waiting on a Venus fence'
+    return words
 
 
 def run_guests(arch, modules, work_args, runs, runs_per_boot):
@@ -327,9 +349,8 @@ def main():
         for stall in found:
             known = label in args.known_stall
             failed |= not known
-            print(f'STALL {label} {stall["api"]} run {stall["run"]}: killed '
-                  f'after {GUEST_RUN_LIMIT_S} s'
-                  f'{" waiting on its Venus ring" if stall["ring_wait"] else ""}'
+            print(f'STALL {label} {stall["api"]} run {stall["run"]}: '
+                  f'{stall_words(stall)}'
                   f'{" (a known defect of this module)" if known else ""}')
     return 1 if failed else 0
 

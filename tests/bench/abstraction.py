@@ -7,8 +7,8 @@ Runs the workload programs (tests/workload: vgpu-glwork, vgpu-vkwork)
 --runs times on the host, then --runs times in guests with the Mesa root:
 vgpu-glwork through virgl, vgpu-vkwork on the Venus device.  A guest
 boots for every --runs-per-boot runs (default 1), the modules in turn,
-so no module's figures rest on a single boot.  Each figure is the median over the
-runs of each run's median frame time (and of its p99).  Every run's
+so no module's figures rest on a single boot.  Each figure is the median
+over the runs of each run's median frame time (and of its p99).  Every run's
 checksum must equal the host's: a guest that draws a different picture
 fails the run, however fast it was.
 
@@ -310,6 +310,8 @@ def main():
     parser.add_argument('--condition', action='append', default=[])
     parser.add_argument('--known-stall', action='append', default=[])
     args = parser.parse_args()
+    if args.runs < 1 or args.runs_per_boot < 1:
+        parser.error('--runs and --runs-per-boot want 1 or more')
     modules = parse_modules(parser, args.module)
     labels = [m[0] for m in modules]
     reference = args.reference or labels[0]

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Which host threads work while a guest's Venus fence loop runs, boot by
+boot, module by module.
+
+The Venus fence loop sends no command through the device: the guest's
+driver writes the ring and polls a fence in shared memory, and the render
+server's ring thread answers.  Yet on an H100 some of our device's boots
+ran it at half speed (docs/abstraction.rst).  This boots a guest per
+module in turn, --boots times, starts ``vgpu-vkwork -d Venus -s fence``
+for a few seconds in it, and while it runs samples for one second the
+CPU time of every thread of QEMU and of the processes under it (QEMU's
+threads named, ``debug-threads=on``), and the CPU each last ran on.
+Prints per boot:
+
+  FENCE <label> boot=N median_us=... p99_us=... busy=<thread>:<ticks>@cpu<N>...
+
+so a slow boot can be set beside a fast one.  Never a timed test.
+
+Usage: fence-threads.py --module LABEL=DIR@DISPLAY[@BINDIR]... [--boots N]
+                        [--arch aarch64|x86_64] [--fences N]
+"""
+
+import argparse
+import glob
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', 'functional'))
+
+DEVICE_OPTS = 'blob=on,hostmem=256M,venus=on'
+START_S = 4.0        # the guest program's start-up under TCG
+SAMPLE_S = 1.0
+TICKS_SHOWN = 2      # threads that used less CPU than this are left out
+
+
+def parent_of(pid):
+    try:
+        with open(f'/proc/{pid}/stat', encoding='utf-8') as f:
+            return int(f.read().rsplit(')', 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def process_tree(root):
+    """@root and every process below it."""
+    parents = {int(p.split('/')[-1]): parent_of(p.split('/')[-1])
+               for p in glob.glob('/proc/[0-9]*')}
+    tree, grew = {root}, True
+    while grew:
+        below = {p for p, parent in parents.items() if parent in tree}
+        grew = not below <= tree
+        tree |= below
+    return tree
+
+
+def thread_times(pids):
+    """{tid: (name, user+system ticks, last CPU)} of every thread."""
+    out = {}
+    for pid in pids:
+        for task in glob.glob(f'/proc/{pid}/task/*'):
+            try:
+                with open(task + '/comm', encoding='utf-8') as f:
+                    name = f.read().strip()
+                with open(task + '/stat', encoding='utf-8') as f:
+                    fields = f.read().rsplit(')', 1)[1].split()
+            except OSError:
+                continue
+            out[task] = (name, int(fields[11]) + int(fields[12]),
+                         int(fields[36]))
+    return out
+
+
+def busy_threads(before, after):
+    busy = []
+    for task, (name, ticks, cpu) in sorted(after.items()):
+        used = ticks - before.get(task, (name, 0, cpu))[1]
+        if used >= TICKS_SHOWN:
+            busy.append(f'{name.replace(" ", "_")}:{used}@cpu{cpu}')
+    return ' '.join(busy)
+
+
+def one_boot(arch, module, fences):
+    from vgpu.guest import Guest
+    _, module_dir, display, bindir = module
+    os.environ['VGPU_MODULE_DIR'] = module_dir
+    if bindir:
+        os.environ['VGPU_QEMU_BINDIR'] = bindir
+    with Guest(arch, root='mesa', display=display, device_opts=DEVICE_OPTS,
+               extra_args=('-name', 'vgpu,debug-threads=on')) as g:
+        g.run(f'(vgpu-vkwork -d Venus -s fence -f {fences} > /tmp/fence.out'
+              ' 2>&1 &)', timeout=60)
+        time.sleep(START_S)
+        before = thread_times(process_tree(g.vm.get_pid()))
+        time.sleep(SAMPLE_S)
+        busy = busy_threads(before,
+                            thread_times(process_tree(g.vm.get_pid())))
+        _, out = g.run('while ! grep -q "WORK done\\|WORK error" '
+                       '/tmp/fence.out; do sleep 0.5; done; '
+                       'cat /tmp/fence.out', timeout=600)
+        g.power_off()
+    m = re.search(r'median_us=([\d.]+) p99_us=([\d.]+)', out)
+    if not m:
+        raise RuntimeError(f'vgpu-vkwork gave no fence figures:\n{out}')
+    return m.group(1), m.group(2), busy
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--module', action='append', required=True)
+    parser.add_argument('--boots', type=int, default=6)
+    parser.add_argument('--arch', default='aarch64',
+                        choices=['aarch64', 'x86_64'])
+    parser.add_argument('--fences', type=int, default=200000)
+    args = parser.parse_args()
+    from abstraction import parse_modules
+    modules = parse_modules(parser, args.module)
+    for boot in range(args.boots):
+        for module in modules:
+            median, p99, busy = one_boot(args.arch, module, args.fences)
+            print(f'FENCE {module[0]} boot={boot} median_us={median} '
+                  f'p99_us={p99} busy={busy}', flush=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

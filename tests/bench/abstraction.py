@@ -133,15 +133,22 @@ def run_host(programs, work_args, runs):
     return result
 
 
+def use_module(module):
+    """Point the guests booted next at @module's directory and QEMU;
+    returns its display."""
+    _, module_dir, display, bindir = module
+    os.environ['VGPU_MODULE_DIR'] = module_dir
+    os.environ['VGPU_QEMU_BINDIR'] = bindir or DEFAULT_BINDIR
+    return display
+
+
 def run_boot(arch, module, work_args, runs, collected, stalls):
     """Boot one guest on @module and run each program once for every
     index in @runs, adding each run's shapes to @collected[api] and each
     stalled run to @stalls; returns {api: device line}."""
     # Imported here: the judge's parts work without a rig.
     from vgpu.guest import Guest
-    _, module_dir, display, bindir = module
-    os.environ['VGPU_MODULE_DIR'] = module_dir
-    os.environ['VGPU_QEMU_BINDIR'] = bindir or DEFAULT_BINDIR
+    display = use_module(module)
     devices = {}
     with Guest(arch, root='mesa', display=display,
                device_opts=DEVICE_OPTS) as g:

@@ -31,6 +31,9 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..', 'functional'))
 
+# The same --module parsing and set-up as the cost-of-abstraction run.
+from abstraction import parse_modules, use_module  # noqa: E402
+
 DEVICE_OPTS = 'blob=on,hostmem=256M,venus=on'
 START_S = 4.0        # the guest program's start-up under TCG
 SAMPLE_S = 1.0
@@ -85,10 +88,7 @@ def busy_threads(before, after):
 
 def one_boot(arch, module, fences):
     from vgpu.guest import Guest
-    _, module_dir, display, bindir = module
-    os.environ['VGPU_MODULE_DIR'] = module_dir
-    if bindir:
-        os.environ['VGPU_QEMU_BINDIR'] = bindir
+    display = use_module(module)
     with Guest(arch, root='mesa', display=display, device_opts=DEVICE_OPTS,
                extra_args=('-name', 'vgpu,debug-threads=on')) as g:
         g.run(f'(vgpu-vkwork -d Venus -s fence -f {fences} > /tmp/fence.out'
@@ -116,7 +116,6 @@ def main():
                         choices=['aarch64', 'x86_64'])
     parser.add_argument('--fences', type=int, default=200000)
     args = parser.parse_args()
-    from abstraction import parse_modules
     modules = parse_modules(parser, args.module)
     for boot in range(args.boots):
         for module in modules:

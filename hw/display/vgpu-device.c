@@ -172,6 +172,21 @@ static bool vgpu_check_budget_conf(VGpuDevice *g, Error **errp)
     return true;
 }
 
+static bool vgpu_check_venus_conf(VGpuDevice *g, Error **errp)
+{
+    uint32_t ms = g->conf.venus_nudge_ms;
+
+    if (ms && (ms < VGPU_VENUS_NUDGE_LEAST_MS ||
+               ms > VGPU_VENUS_NUDGE_MOST_MS)) {
+        error_setg(errp, "x-venus-nudge-ms=%u is out of range: use 0 (lost "
+                   "Venus ring wake-ups are not repaired) or %d to %d "
+                   "(default %d)", ms, VGPU_VENUS_NUDGE_LEAST_MS,
+                   VGPU_VENUS_NUDGE_MOST_MS, VGPU_VENUS_NUDGE_DEFAULT_MS);
+        return false;
+    }
+    return true;
+}
+
 static bool vgpu_check_conf(VGpuDevice *g, Error **errp)
 {
     if (g->conf.max_outputs < 1 ||
@@ -193,7 +208,8 @@ static bool vgpu_check_conf(VGpuDevice *g, Error **errp)
                    g->conf.xres, g->conf.yres, VGPU_MAX_DIMENSION);
         return false;
     }
-    return vgpu_check_budget_conf(g, errp) && vgpu_check_blob_conf(g, errp);
+    return vgpu_check_budget_conf(g, errp) && vgpu_check_blob_conf(g, errp) &&
+           vgpu_check_venus_conf(g, errp);
 }
 
 static void vgpu_realize(DeviceState *dev, Error **errp)
@@ -308,6 +324,8 @@ static const Property vgpu_properties[] = {
     DEFINE_PROP_BOOL("drm_native_context", VGpuDevice,
                      conf.drm_native_context, false),
     DEFINE_PROP_BOOL("context_init", VGpuDevice, conf.context_init, false),
+    DEFINE_PROP_UINT32("x-venus-nudge-ms", VGpuDevice, conf.venus_nudge_ms,
+                       VGPU_VENUS_NUDGE_DEFAULT_MS),
 };
 
 static void vgpu_class_init(ObjectClass *klass, void *data)

@@ -24,10 +24,12 @@
  * and, on a timer, sends the context one vkNotifyRingMESA per ring.  For
  * a ring that is awake that costs the server a lock and a signal; a
  * sleeping one wakes up and reads its tail again.  The timer runs
- * VGPU_VENUS_NUDGE_MS after a context's last submission and then at
- * doubling periods while the context stays quiet, up to
- * VGPU_VENUS_NUDGE_MAX_MS: a lost wake-up costs the guest at most one
- * period, and an idle guest costs a few wake-ups.
+ * x-venus-nudge-ms (100 by default) after a context's last submission
+ * and then at doubling periods while the context stays quiet, up to
+ * VGPU_VENUS_NUDGE_BACKOFF times that: a lost wake-up costs the guest
+ * at most one period, and an idle guest costs a few wake-ups.
+ * x-venus-nudge-ms=0 switches the repair off, for a guest whose driver
+ * keeps the handshake and for measuring what the repair costs.
  *
  * A guest that destroys a ring in any other way than Mesa does leaves
  * an id here that the server no longer knows; the server then fails
@@ -52,8 +54,8 @@
 /* Command type, flags and the ring's 64-bit id: both commands start so */
 #define VENUS_RING_CMD_HEAD         16
 
-#define VGPU_VENUS_NUDGE_MS         100
-#define VGPU_VENUS_NUDGE_MAX_MS     1600
+/* A quiet context's period grows up to this many times x-venus-nudge-ms */
+#define VGPU_VENUS_NUDGE_BACKOFF    16
 /* Mesa makes one per instance and one per thread that submits */
 #define VGPU_VENUS_MAX_RINGS        64
 
@@ -138,9 +140,9 @@ static void vgpu_venus_ring_add(VGpuDevice *g, uint32_t ctx_id,
     }
     rings->id[rings->count++] = id;
     trace_vgpu_venus_ring_create(ctx_id, id);
-    if (!timer_pending(g->venus_nudge)) {
+    if (g->conf.venus_nudge_ms && !timer_pending(g->venus_nudge)) {
         timer_mod(g->venus_nudge, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) +
-                  VGPU_VENUS_NUDGE_MS);
+                  g->conf.venus_nudge_ms);
     }
 }
 
@@ -201,12 +203,13 @@ static void vgpu_venus_notify_rings(uint32_t ctx_id,
 }
 
 /* Is this context due?  Busy ones every round, quiet ones less often. */
-static bool vgpu_venus_rings_due(VGpuVenusRings *rings, int64_t now)
+static bool vgpu_venus_rings_due(VGpuVenusRings *rings, int64_t now,
+                                  int64_t period_ms)
 {
     bool due;
 
     if (rings->submitted) {
-        rings->period_ms = VGPU_VENUS_NUDGE_MS;
+        rings->period_ms = period_ms;
         rings->next_ms = now;
     }
     due = now >= rings->next_ms;
@@ -214,7 +217,7 @@ static bool vgpu_venus_rings_due(VGpuVenusRings *rings, int64_t now)
         rings->next_ms = now + rings->period_ms;
         if (!rings->submitted) {
             rings->period_ms = MIN(rings->period_ms * 2,
-                                   VGPU_VENUS_NUDGE_MAX_MS);
+                                   period_ms * VGPU_VENUS_NUDGE_BACKOFF);
         }
     }
     rings->submitted = false;
@@ -241,11 +244,11 @@ void vgpu_venus_rings_service(VGpuDevice *g)
             continue;
         }
         any = true;
-        if (vgpu_venus_rings_due(rings, now)) {
+        if (vgpu_venus_rings_due(rings, now, g->conf.venus_nudge_ms)) {
             vgpu_venus_notify_rings(GPOINTER_TO_UINT(key), rings);
         }
     }
     if (any) {
-        timer_mod(g->venus_nudge, now + VGPU_VENUS_NUDGE_MS);
+        timer_mod(g->venus_nudge, now + g->conf.venus_nudge_ms);
     }
 }

@@ -46,6 +46,10 @@ class PropertyErrorTest(unittest.TestCase):
         self.refused('max_resource_bytes=0',
                      'leaves no room for any resource')
 
+    def test_venus_nudge_out_of_range(self):
+        self.refused('blob=on,hostmem=256M,venus=on,x-venus-nudge-ms=5',
+                     'x-venus-nudge-ms=5', 'use 0', '10 to 10000')
+
     def test_good_modern_options_start(self):
         status, out = start_and_quit(self.arch, env.module_dir(),
                                      device_opts='blob=on,hostmem=256M,'

@@ -793,6 +793,7 @@ VGpuDevice *fuzz_device_new(bool blob, bool context_init)
         .hostmem = blob ? FUZZ_HOSTMEM_SIZE : 0,
         .drm_native_context = context_init,
         .context_init = context_init,
+        .venus_nudge_ms = VGPU_VENUS_NUDGE_DEFAULT_MS,
     };
     QTAILQ_INIT(&g->resources);
     QTAILQ_INIT(&g->retired);

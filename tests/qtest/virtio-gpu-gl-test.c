@@ -2731,6 +2731,7 @@ static void test_window_venus_shmem(QVirtioGpuGl *gpu)
  */
 #define VENUS_CMD_CREATE_RING       188
 #define VENUS_CMD_DESTROY_RING      189
+#define VENUS_CMD_NOTIFY_RING       190
 #define VENUS_CMD_WAIT_VIRTQUEUE    252
 #define VENUS_RING_CREATE_INFO      1000384000u
 #define VENUS_RING_IDLE             1u
@@ -2778,14 +2779,22 @@ static QVirtioGpuGlResp venus_create_ring(QVirtioGpuGl *gpu, uint64_t ring,
     return submit_3d(gpu, CTX_A, dw, n, n * 4);
 }
 
-static QVirtioGpuGlResp venus_destroy_ring(QVirtioGpuGl *gpu, uint64_t ring)
+/*
+ * A command on a ring by its id, then @zeros zero dwords:
+ * vkDestroyRingMESA(ring) has none, vkNotifyRingMESA(ring, 0, 0) two
+ * (seqno, flags), as the guest's driver sends it.
+ */
+static QVirtioGpuGlResp venus_ring_cmd(QVirtioGpuGl *gpu, uint32_t type,
+                                       uint64_t ring, unsigned int zeros)
 {
-    uint32_t dw[4];
+    uint32_t dw[8] = { 0 };
     unsigned int n = 0;
 
-    dw[n++] = VENUS_CMD_DESTROY_RING;
+    dw[n++] = type;
     dw[n++] = 0;
     put_u64(dw, &n, ring);
+    n += zeros;
+    g_assert_cmpuint(n, <=, ARRAY_SIZE(dw));
     return submit_3d(gpu, CTX_A, dw, n, n * 4);
 }
 
@@ -2841,6 +2850,30 @@ static void venus_ring_put_unnotified(QVirtioGpuGl *gpu, uint64_t ring_at)
     qtest_writel(gpu->qts, ring_at + RING_TAIL, sizeof(cmd));
 }
 
+/*
+ * A Venus context with a ring in a blob mapped at @at of the region
+ * (*@hostmem), whose thread has gone to sleep and then been given a
+ * command without a notification.  False when this transport has no
+ * host-visible region to test with.
+ */
+static bool venus_ring_loses_wakeup(QVirtioGpuGl *gpu, uint64_t ring,
+                                    uint64_t at, uint64_t *hostmem)
+{
+    QVirtioGpuGlResp r;
+
+    if (!hostmem_or_skip(gpu, hostmem)) {
+        return false;
+    }
+    r = ctx_create_init(gpu, CTX_A, VIRTIO_GPU_CAPSET_VENUS);
+    assert_ok(&r);
+    venus_shmem_mapped(gpu, RES_A, at);
+    r = venus_create_ring(gpu, ring, RES_A);
+    assert_ok(&r);
+    g_assert_true(venus_ring_sleeps(gpu, *hostmem + at));
+    venus_ring_put_unnotified(gpu, *hostmem + at);
+    return true;
+}
+
 static void test_fault_venus_lost_wakeup(QVirtioGpuGl *gpu)
 {
     const uint64_t ring = 0x7e57000000000001ull, second = ring + 1;
@@ -2849,17 +2882,9 @@ static void test_fault_venus_lost_wakeup(QVirtioGpuGl *gpu)
     QVirtioGpuGlResp r;
     uint32_t head;
 
-    if (!hostmem_or_skip(gpu, &hostmem)) {
+    if (!venus_ring_loses_wakeup(gpu, ring, at, &hostmem)) {
         return;
     }
-    r = ctx_create_init(gpu, CTX_A, VIRTIO_GPU_CAPSET_VENUS);
-    assert_ok(&r);
-    venus_shmem_mapped(gpu, RES_A, at);
-    r = venus_create_ring(gpu, ring, RES_A);
-    assert_ok(&r);
-    g_assert_true(venus_ring_sleeps(gpu, hostmem + at));
-
-    venus_ring_put_unnotified(gpu, hostmem + at);
     head = venus_ring_head_reaches(gpu, hostmem + at, RING_COMMAND_BYTES);
     if (head != RING_COMMAND_BYTES) {
         g_test_message("the ring's head stayed at %u: its thread slept "
@@ -2871,7 +2896,7 @@ static void test_fault_venus_lost_wakeup(QVirtioGpuGl *gpu)
      * After the ring is gone the device must not name it again (the
      * server would fail the context): a second ring still works.
      */
-    r = venus_destroy_ring(gpu, ring);
+    r = venus_ring_cmd(gpu, VENUS_CMD_DESTROY_RING, ring, 0);
     assert_ok(&r);
     qtest_clock_step(gpu->qts, 4000 * 1000 * 1000ll);
     g_usleep(100 * 1000);
@@ -2879,6 +2904,32 @@ static void test_fault_venus_lost_wakeup(QVirtioGpuGl *gpu)
     r = venus_create_ring(gpu, second, RES_B);
     assert_ok(&r);
     g_assert_true(venus_ring_sleeps(gpu, hostmem + again));
+}
+
+/*
+ * The same with the repair switched off (x-venus-nudge-ms=0): the ring
+ * stays asleep with its command, which shows the case above tests the
+ * device's repair and not a ring thread that wakes by itself.  The
+ * guest's own notification then still wakes it.
+ */
+#define NO_NUDGE_OPTS       MODERN_OPTS ",x-venus-nudge-ms=0"
+
+static void test_fault_venus_lost_wakeup_unrepaired(QVirtioGpuGl *gpu)
+{
+    const uint64_t ring = 0x7e57000000000001ull, at = 16 * BLOB_SIZE;
+    uint64_t hostmem;
+    QVirtioGpuGlResp r;
+
+    if (!venus_ring_loses_wakeup(gpu, ring, at, &hostmem)) {
+        return;
+    }
+    g_assert_cmpuint(venus_ring_head_reaches(gpu, hostmem + at,
+                                             RING_COMMAND_BYTES), ==, 0);
+    r = venus_ring_cmd(gpu, VENUS_CMD_NOTIFY_RING, ring, 2);
+    assert_ok(&r);
+    g_assert_cmpuint(venus_ring_head_reaches(gpu, hostmem + at,
+                                             RING_COMMAND_BYTES), ==,
+                     RING_COMMAND_BYTES);
 }
 
 /*
@@ -3023,6 +3074,8 @@ static const GpuTest hostile_tests[] = {
       MODERN_OPTS },
     { "window/venus-shmem", test_window_venus_shmem, MODERN_OPTS },
     { "fault/venus-lost-wakeup", test_fault_venus_lost_wakeup, MODERN_OPTS },
+    { "fault/venus-lost-wakeup-unrepaired",
+      test_fault_venus_lost_wakeup_unrepaired, NO_NUDGE_OPTS },
     { "fault/reset-full-budgets", test_fault_reset_full_budgets,
       FULL_BUDGET_OPTS },
 };

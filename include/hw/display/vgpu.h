@@ -47,6 +47,10 @@ OBJECT_DECLARE_SIMPLE_TYPE(VGpuDevice, VGPU_GL)
 #define VGPU_CURSOR_SIZE        64
 #define VGPU_MAX_BLOB_SIZE      (4 * GiB)
 #define VGPU_MAX_RINGS          64      /* fence rings per context */
+/* x-venus-nudge-ms: the period of lost-wake-up repair (vgpu-venus-ring.c) */
+#define VGPU_VENUS_NUDGE_DEFAULT_MS     100
+#define VGPU_VENUS_NUDGE_LEAST_MS       10
+#define VGPU_VENUS_NUDGE_MOST_MS        10000
 
 /* Gallium texture targets a resource may have (PIPE_BUFFER .. ). */
 #define VGPU_TARGET_BUFFER      0
@@ -195,6 +199,7 @@ typedef struct VGpuConf {
     bool venus;
     bool drm_native_context;
     bool context_init;
+    uint32_t venus_nudge_ms;     /* lost ring wake-ups repaired; 0: off */
 } VGpuConf;
 
 struct VGpuDevice {

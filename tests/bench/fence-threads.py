@@ -13,12 +13,17 @@ CPU time of every thread of QEMU and of the processes under it (QEMU's
 threads named, ``debug-threads=on``), and the CPU each last ran on.
 Prints per boot:
 
-  FENCE <label> boot=N median_us=... p99_us=... busy=<thread>:<ticks>@cpu<N>...
+  FENCE <label> boot=N median_us=... p99_us=... clock=<guest clocksource>
+        busy=<thread>:<ticks>@cpu<N>...
 
-so a slow boot can be set beside a fast one.  Never a timed test.
+so a slow boot can be set beside a fast one.  --device-opts LABEL=OPTS
+adds device properties to one module's boots: the same module under two
+labels, one with x-venus-nudge-ms=0, tells what the repair of lost ring
+wake-ups costs.  Never a timed test.
 
 Usage: fence-threads.py --module LABEL=DIR@DISPLAY[@BINDIR]... [--boots N]
                         [--arch aarch64|x86_64] [--fences N]
+                        [--device-opts LABEL=OPTS]...
 """
 
 import argparse
@@ -86,11 +91,15 @@ def busy_threads(before, after):
     return ' '.join(busy)
 
 
-def one_boot(arch, module, fences):
+def one_boot(arch, module, fences, device_opts):
     from vgpu.guest import Guest
     display = use_module(module)
-    with Guest(arch, root='mesa', display=display, device_opts=DEVICE_OPTS,
+    with Guest(arch, root='mesa', display=display, device_opts=device_opts,
                extra_args=('-name', 'vgpu,debug-threads=on')) as g:
+        # A guest whose kernel gave up on the TSC reads its clock from
+        # an emulated device: every poll of a fence then exits to QEMU.
+        _, clock = g.run('cat /sys/devices/system/clocksource/clocksource0/'
+                         'current_clocksource', timeout=60)
         g.run(f'(vgpu-vkwork -d Venus -s fence -f {fences} > /tmp/fence.out'
               ' 2>&1 &)', timeout=60)
         time.sleep(START_S)
@@ -105,7 +114,20 @@ def one_boot(arch, module, fences):
     m = re.search(r'median_us=([\d.]+) p99_us=([\d.]+)', out)
     if not m:
         raise RuntimeError(f'vgpu-vkwork gave no fence figures:\n{out}')
-    return m.group(1), m.group(2), busy
+    return m.group(1), m.group(2), clock.strip(), busy
+
+
+def parse_device_opts(parser, specs, modules):
+    """{label: device options} for every module, DEVICE_OPTS plus what
+    --device-opts adds to it."""
+    opts = {m[0]: DEVICE_OPTS for m in modules}
+    for spec in specs:
+        label, sep, extra = spec.partition('=')
+        if not sep or label not in opts or not extra:
+            parser.error(f'--device-opts {spec!r}: want LABEL=OPTS for one '
+                         f'of the --module labels')
+        opts[label] += ',' + extra
+    return opts
 
 
 def main():
@@ -115,13 +137,17 @@ def main():
     parser.add_argument('--arch', default='aarch64',
                         choices=['aarch64', 'x86_64'])
     parser.add_argument('--fences', type=int, default=200000)
+    parser.add_argument('--device-opts', action='append', default=[])
     args = parser.parse_args()
     modules = parse_modules(parser, args.module)
+    device_opts = parse_device_opts(parser, args.device_opts, modules)
     for boot in range(args.boots):
         for module in modules:
-            median, p99, busy = one_boot(args.arch, module, args.fences)
+            median, p99, clock, busy = one_boot(args.arch, module,
+                                                args.fences,
+                                                device_opts[module[0]])
             print(f'FENCE {module[0]} boot={boot} median_us={median} '
-                  f'p99_us={p99} busy={busy}', flush=True)
+                  f'p99_us={p99} clock={clock} busy={busy}', flush=True)
     return 0
 
 

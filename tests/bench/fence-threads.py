@@ -107,6 +107,8 @@ def one_boot(arch, module, fences, device_opts):
         time.sleep(SAMPLE_S)
         busy = busy_threads(before,
                             thread_times(process_tree(g.vm.get_pid())))
+        _, stat = g.run('grep "^cpu[0-9]" /proc/stat; sleep 1; '
+                        'grep "^cpu[0-9]" /proc/stat', timeout=60)
         _, out = g.run('while ! grep -q "WORK done\\|WORK error" '
                        '/tmp/fence.out; do sleep 0.5; done; '
                        'cat /tmp/fence.out', timeout=600)
@@ -114,7 +116,21 @@ def one_boot(arch, module, fences, device_opts):
     m = re.search(r'median_us=([\d.]+) p99_us=([\d.]+)', out)
     if not m:
         raise RuntimeError(f'vgpu-vkwork gave no fence figures:\n{out}')
-    return m.group(1), m.group(2), clock.strip(), busy
+    return (m.group(1), m.group(2), clock.split()[-1],
+            busy + ' guest=' + guest_cpu_use(stat))
+
+
+def guest_cpu_use(stat):
+    """Each guest CPU's user/system/softirq ticks over a second of the
+    loop, from two readings of its /proc/stat."""
+    rows = [line.split() for line in stat.splitlines()
+            if re.match(r'cpu\d+ ', line)]
+    half = len(rows) // 2
+    out = []
+    for a, b in zip(rows[:half], rows[half:]):
+        d = [int(y) - int(x) for x, y in zip(a[1:8], b[1:8])]
+        out.append(f'{a[0]}:u{d[0]}/s{d[2]}/si{d[6]}/irq{d[5]}')
+    return ','.join(out)
 
 
 def parse_device_opts(parser, specs, modules):

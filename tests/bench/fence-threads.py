@@ -14,7 +14,8 @@ threads named, ``debug-threads=on``), and the CPU each last ran on.
 Prints per boot:
 
   FENCE <label> boot=N median_us=... p99_us=... clock=<guest clocksource>
-        busy=<thread>:<ticks>@cpu<N>...
+        busy=<thread>:<ticks>@cpu<N>... guest=cpu<N>:u<user>/s<system>/
+        si<softirq>/irq<irq>,...
 
 so a slow boot can be set beside a fast one.  --device-opts LABEL=OPTS
 adds device properties to one module's boots: the same module under two
@@ -116,13 +117,13 @@ def one_boot(arch, module, fences, device_opts):
     m = re.search(r'median_us=([\d.]+) p99_us=([\d.]+)', out)
     if not m:
         raise RuntimeError(f'vgpu-vkwork gave no fence figures:\n{out}')
-    return (m.group(1), m.group(2), clock.split()[-1],
+    return (m.group(1), m.group(2), (clock.split() or ['unknown'])[-1],
             busy + ' guest=' + guest_cpu_use(stat))
 
 
 def guest_cpu_use(stat):
-    """Each guest CPU's user/system/softirq ticks over a second of the
-    loop, from two readings of its /proc/stat."""
+    """Each guest CPU's user, system, softirq and irq ticks over a second
+    of the loop, from two readings of its /proc/stat."""
     rows = [line.split() for line in stat.splitlines()
             if re.match(r'cpu\d+ ', line)]
     half = len(rows) // 2
